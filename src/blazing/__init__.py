@@ -1,0 +1,1 @@
+"""Blazing: real-time turn-based multiplayer games over WebSocket."""

@@ -1,0 +1,5 @@
+import sys
+
+from blazing.cli import main
+
+sys.exit(main())

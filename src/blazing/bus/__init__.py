@@ -1,0 +1,1 @@
+"""The message bus between gateways and game services: port and adapters."""

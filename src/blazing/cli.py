@@ -1,0 +1,92 @@
+"""Command line: ``blazing serve | token`` (``blazing --help`` for all).
+
+Every option is also an environment variable; ``blazing serve --help`` lists
+each one with its variable and default.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+
+from blazing import logs, settings
+from blazing.errors import ConfigError
+from blazing.gateway.auth import issue_token
+from blazing.wiring import embedded
+
+
+def _run(coro_main: "asyncio.Future[None] | object") -> None:
+    try:
+        import uvloop  # optional: 1.1–1.8× faster event loop where it installs
+    except ImportError:
+        asyncio.run(coro_main)  # type: ignore[arg-type]
+    else:
+        uvloop.run(coro_main)  # type: ignore[arg-type]
+
+
+async def _serve(config: settings.Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with embedded(config) as running:
+        print(f"blazing: listening on {running.base_url} (play at {running.base_url}/games)",
+              flush=True)
+        print(f"blazing: history in {config.resolved_history_url}", flush=True)
+        if running.dev_login is not None:
+            print("blazing: dev login is ON (POST /api/dev/login); turn it off with "
+                  "--no-dev-login in production", flush=True)
+        await stop.wait()
+        print("blazing: shutting down", flush=True)
+
+
+def _token(args: argparse.Namespace) -> int:
+    secret = args.secret or settings.from_sources().jwt_secret
+    if not secret:
+        print("blazing token: give --secret or set JWT_SECRET", file=sys.stderr)
+        return 2
+    print(issue_token(secret=secret, user_id=args.user_id, username=args.username,
+                      avatar_id=args.avatar_id, ttl_seconds=args.ttl, issuer=args.issuer,
+                      audience=args.audience))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="blazing", description="Real-time turn-based "
+                                     "multiplayer games over WebSocket (Bigger Dice).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve", help="run gateway and game service in one process (embedded mode)",
+        description="Embedded mode: in-process bus, in-memory state, SQLite history.")
+    settings.add_arguments(serve)
+    token = commands.add_parser("token", help="print a signed HS256 token for scripts")
+    token.add_argument("--user-id", type=int, required=True, help="the `sub` claim")
+    token.add_argument("--username", required=True, help="the `username` claim")
+    token.add_argument("--avatar-id", type=int, default=None, help="the `avatar_id` claim")
+    token.add_argument("--secret", default=None, help="HS256 secret [env JWT_SECRET]")
+    token.add_argument("--ttl", type=float, default=3600, help="seconds until `exp`")
+    token.add_argument("--issuer", default=None, help="the `iss` claim")
+    token.add_argument("--audience", default=None, help="the `aud` claim")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "token":
+        return _token(args)
+    config = settings.from_sources(args)
+    logs.configure(config.log_level, config.log_format)
+    try:
+        if args.command == "serve":
+            _run(_serve(config))
+    except ConfigError as exc:
+        print(f"blazing: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

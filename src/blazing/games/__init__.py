@@ -1,0 +1,1 @@
+"""Games: each one a pure module implementing :class:`Game`, registered here."""

@@ -1,0 +1,304 @@
+"""The WebSocket transport: the one module that touches aiohttp's WebSocket.
+
+Each socket gets a :class:`Session` (protocol logic), a bounded outbound queue
+and one writer task. Events come off the bus into the :class:`Hub`, which
+pushes the same bytes to every recipient's queue.
+"""
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import msgspec
+from aiohttp import WSMsgType, web
+
+from blazing.bus.base import Bus, Subscription
+from blazing.errors import DependencyUnavailable, ErrorCode
+from blazing.gateway.auth import AuthError, Identity, TokenVerifier
+from blazing.gateway.hub import Hub
+from blazing.gateway.session import CloseCode, GatewayLimits, Reaction, Session
+from blazing.ids import GatewayId, SocketId
+from blazing.protocol import server as ev
+from blazing.protocol.codec import encode
+from blazing.protocol.envelope import (
+    COMMANDS_TOPIC,
+    EVENTS_TOPIC,
+    Actor,
+    Envelope,
+    UserDisconnected,
+    encode_envelope,
+)
+from blazing.state.base import PresenceStore
+
+log = logging.getLogger(__name__)
+
+AUTH_COOKIE = "auth_token"
+SWEEP_INTERVAL = 1.0
+PING_INTERVAL = 30.0  # WebSocket ping frames, to find dead TCP peers
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayOptions:
+    limits: GatewayLimits = GatewayLimits()
+    allowed_origins: frozenset[str] = frozenset()  # empty: any origin
+    sweep_interval: float = SWEEP_INTERVAL
+
+
+class Connection:
+    """One accepted socket: its session, queue and writer."""
+
+    def __init__(self, ws: web.WebSocketResponse, session: Session, queue_size: int) -> None:
+        self.ws = ws
+        self.session = session
+        self.socket_id = session.socket_id
+        self._queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
+        self._writer = asyncio.create_task(self._write(), name=f"writer-{self.socket_id}")
+        self.close_requested: tuple[int, str] | None = None
+        self.admitted = False  # registered in the hub and presence
+
+    def push(self, data: bytes) -> None:
+        if self.close_requested is not None:
+            return
+        try:
+            self._queue.put_nowait(data)
+        except asyncio.QueueFull:
+            self.close_soon(CloseCode.TOO_SLOW, "outbound queue overflow")
+
+    def close_soon(self, code: int, reason: str) -> None:
+        """Close after what is already queued has been written (or at once if the
+        queue is what overflowed: the peer is not reading anyway)."""
+        if self.close_requested is not None:
+            return
+        self.close_requested = (code, reason)
+        if code == CloseCode.TOO_SLOW:
+            self._writer.cancel()
+            asyncio.create_task(self._close(code, reason))
+        else:
+            with contextlib.suppress(asyncio.QueueFull):
+                self._queue.put_nowait(b"")  # sentinel: close after the backlog
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                data = await self._queue.get()
+                if not data:
+                    break
+                await self.ws.send_frame(data, WSMsgType.TEXT)
+        except (ConnectionError, RuntimeError):
+            return  # the peer went away; the reader notices and cleans up
+        if self.close_requested is not None:
+            await self._close(*self.close_requested)
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.ws.close(code=code, message=reason.encode()[:120])
+
+    async def finish(self) -> None:
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+
+
+class Gateway:
+    """Accepts sockets, feeds their sessions, and fans bus events out to them."""
+
+    def __init__(
+        self,
+        *,
+        bus: Bus,
+        presence: PresenceStore,
+        verifier: TokenVerifier,
+        gateway_id: GatewayId | None = None,
+        options: GatewayOptions | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._bus, self._presence, self._verifier = bus, presence, verifier
+        self.gateway_id = gateway_id or GatewayId("gw-" + secrets.token_hex(4))
+        self._options = options or GatewayOptions()
+        self._limits = self._options.limits
+        self._monotonic = monotonic
+        self.hub = Hub()
+        self._connections: dict[SocketId, Connection] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._accepting = True
+
+    async def __aenter__(self) -> "Gateway":
+        subscription = await self._bus.subscribe(EVENTS_TOPIC, f"gateway-{self.gateway_id}")
+        self._tasks = [
+            asyncio.create_task(self._consume(subscription), name="gateway-events"),
+            asyncio.create_task(self._sweep(), name="gateway-sweeper"),
+        ]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.shutdown()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def shutdown(self) -> None:
+        """Stop accepting and close every socket with 1001."""
+        self._accepting = False
+        connections = list(self._connections.values())
+        for conn in connections:
+            conn.close_soon(CloseCode.GOING_AWAY, "server shutting down")
+        for conn in connections:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.ws.close(code=CloseCode.GOING_AWAY,
+                                                     message=b"server shutting down"), 2)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    async def _consume(self, subscription: Subscription) -> None:
+        try:
+            async for message in subscription:
+                self.hub.deliver(message.value)
+                await subscription.commit()
+        finally:
+            await subscription.close()
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self._options.sweep_interval)
+            now = self._monotonic()
+            for conn in list(self._connections.values()):
+                expired = conn.session.timeout(now)
+                if expired is not None:
+                    conn.close_soon(*expired)
+
+    # --- the socket handler ----------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        allowed = self._options.allowed_origins
+        if allowed and origin not in allowed:
+            raise web.HTTPForbidden(text="origin not allowed")
+        if not self._accepting:
+            raise web.HTTPServiceUnavailable(text="shutting down")
+        ws = web.WebSocketResponse(
+            max_msg_size=self._limits.hard_frame_bytes * 16,
+            heartbeat=PING_INTERVAL,
+            compress=False,
+            decode_text=False,
+        )
+        await ws.prepare(request)
+        identity, failure = self._identity_from(request)
+        if failure is not None:
+            await ws.close(code=CloseCode.UNAUTHENTICATED, message=failure.encode()[:120])
+            return ws
+        session = Session(socket_id=SocketId("sock_" + secrets.token_urlsafe(9)),
+                          gateway_id=self.gateway_id, verifier=self._verifier,
+                          limits=self._limits, now=self._monotonic())
+        conn = Connection(ws, session, self._limits.outbound_queue)
+        self._connections[conn.socket_id] = conn
+        try:
+            if identity is not None:
+                await self._react(conn, self._admit_upgrade(session, identity))
+            await self._read(conn)
+        finally:
+            await self._drop(conn)
+        return ws
+
+    def _admit_upgrade(self, session: Session, identity: Identity) -> Reaction:
+        session.identity = identity
+        reply = ev.Authenticated(user_id=identity.user_id, username=identity.username,
+                                 avatar_id=identity.avatar_id, socket_id=session.socket_id)
+        return Reaction(replies=[encode(reply)], authenticated=identity)
+
+    def _identity_from(self, request: web.Request) -> tuple[Identity | None, str | None]:
+        cookie = request.cookies.get(AUTH_COOKIE)
+        query = request.query.get("token")
+        identities = []
+        for token in (cookie, query):
+            if token:
+                try:
+                    identities.append(self._verifier.verify(token))
+                except AuthError as exc:
+                    return None, str(exc)
+        if len({i.user_id for i in identities}) > 1:
+            return None, "cookie and query tokens name different users"
+        return (identities[0] if identities else None), None
+
+    async def _read(self, conn: Connection) -> None:
+        ws, session = conn.ws, conn.session
+        async for msg in ws:
+            now = self._monotonic()
+            if msg.type == WSMsgType.TEXT:
+                reaction = session.on_text(msg.data, now)
+            elif msg.type == WSMsgType.BINARY:
+                reaction = session.on_binary(now)
+            else:
+                break
+            await self._react(conn, reaction)
+            if conn.close_requested is not None:
+                break
+        if ws.exception() is not None and conn.close_requested is None:
+            log.info("socket %s closed: %s", conn.socket_id, ws.exception())
+
+    async def _react(self, conn: Connection, reaction: Reaction) -> None:
+        session = conn.session
+        if reaction.authenticated is not None:
+            await self._admit(conn, reaction.authenticated)
+            if conn.close_requested is not None:
+                return
+        for data in reaction.replies:
+            conn.push(data)
+        if reaction.refresh_presence and session.identity is not None:
+            with contextlib.suppress(DependencyUnavailable):
+                await self._presence.refresh(session.identity.user_id)
+        if reaction.watch_lobby:
+            self.hub.watch_lobby(conn)
+        for key, envelope in reaction.publish:
+            try:
+                await self._bus.publish(COMMANDS_TOPIC, key, envelope)
+            except DependencyUnavailable:
+                conn.push(session.error_frame(ErrorCode.SERVICE_UNAVAILABLE,
+                                              "the game service cannot be reached; try again"))
+        if reaction.close is not None:
+            conn.close_soon(*reaction.close)
+
+    async def _admit(self, conn: Connection, identity: Identity) -> None:
+        if self.hub.sockets_of(identity.user_id) >= self._limits.max_sockets_per_user:
+            conn.close_soon(CloseCode.FLOOD, "too many connections for this user")
+            return
+        self.hub.add(identity.user_id, conn)
+        conn.admitted = True
+        try:
+            await self._presence.socket_opened(identity.user_id, conn.socket_id)
+        except DependencyUnavailable:
+            log.warning("presence not recorded for user %s", identity.user_id)
+
+    async def _drop(self, conn: Connection) -> None:
+        self._connections.pop(conn.socket_id, None)
+        await conn.finish()
+        identity = conn.session.identity
+        if identity is None or not conn.admitted:
+            return
+        self.hub.remove(identity.user_id, conn)
+        try:
+            last = await self._presence.socket_closed(identity.user_id, conn.socket_id)
+            if last:
+                await self._publish_disconnect(conn, identity)
+        except DependencyUnavailable:
+            log.warning("disconnect of user %s not recorded", identity.user_id)
+
+    async def _publish_disconnect(self, conn: Connection, identity: Identity) -> None:
+        actor = Actor(user_id=identity.user_id, username=identity.username,
+                      avatar_id=identity.avatar_id, socket_id=conn.socket_id,
+                      gateway_id=self.gateway_id)
+        payload = UserDisconnected(user_id=identity.user_id, at=datetime.now(UTC))
+        envelope = Envelope(event_id=secrets.token_hex(16), event_type="user_disconnected",
+                            timestamp=payload.at, actor=actor, audience=None,
+                            payload=msgspec.Raw(encode(payload)))
+        await self._bus.publish(COMMANDS_TOPIC, f"user:{identity.user_id}",
+                                encode_envelope(envelope))

@@ -1,0 +1,1 @@
+"""Finished-game history: port, record type and adapters."""

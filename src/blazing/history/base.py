@@ -1,0 +1,57 @@
+"""The history port and the document it stores (SPEC §9, collection
+``game_history``: one document per finished or abandoned game)."""
+
+from datetime import datetime
+from typing import Any, Protocol, Self
+
+import msgspec
+
+from blazing.ids import RoomId, UserId
+
+
+class PlayerResult(msgspec.Struct, frozen=True, kw_only=True):
+    user_id: UserId
+    username: str
+    final_score: int
+    is_winner: bool
+
+
+class ChatEntry(msgspec.Struct, frozen=True, kw_only=True):
+    user_id: UserId
+    username: str
+    text: str
+    sent_at: datetime
+
+
+class GameRecord(msgspec.Struct, frozen=True, kw_only=True):
+    room_id: RoomId
+    room_name: str
+    game_type: str
+    players: list[PlayerResult]
+    winner_id: UserId | None
+    reason: str
+    rounds: list[dict[str, Any]]
+    chat: list[ChatEntry]
+    started_at: datetime | None
+    finished_at: datetime
+    duration_seconds: float
+
+
+class HistoryStore(Protocol):
+    """Raises ``DependencyUnavailable`` when the backend cannot be reached."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    async def record(self, game: GameRecord) -> None:
+        """Store a finished game; recording the same room again replaces it."""
+        ...
+
+    async def for_user(self, user_id: UserId, limit: int) -> list[GameRecord]:
+        """The user's games, newest first."""
+        ...
+
+    async def get(self, room_id: RoomId) -> GameRecord | None: ...
+
+    async def ping(self) -> None: ...

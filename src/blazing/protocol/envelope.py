@@ -1,0 +1,81 @@
+"""The bus envelope (SPEC §9) shared by ``games.commands`` and ``games.events``.
+
+``payload`` is kept as raw JSON bytes: a gateway forwards a client's frame
+without re-encoding it, and delivers an event's bytes to every socket as they
+came off the bus (an event is encoded exactly once, by the game service).
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+import msgspec
+
+from blazing.ids import GatewayId, RoomId, SocketId, UserId
+from blazing.protocol.client import ClientMessage
+
+COMMANDS_TOPIC = "games.commands"
+EVENTS_TOPIC = "games.events"
+
+
+class Actor(msgspec.Struct, frozen=True, kw_only=True):
+    """Who caused a command, as the gateway authenticated them."""
+
+    user_id: UserId
+    username: str
+    avatar_id: int | None
+    socket_id: SocketId
+    gateway_id: GatewayId
+
+
+class AudienceType(StrEnum):
+    USER = "user"
+    ROOM = "room"
+    LOBBY = "lobby"
+    BROADCAST = "broadcast"
+
+
+class Audience(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Who receives an event.
+
+    ``room``: the listed ``user_ids`` (the room's members when the event
+    happened; the game service is the authority on membership). ``user``: every
+    socket of ``user_ids``, or only ``socket_id`` when set (replies, errors).
+    ``lobby``: sockets that asked for the room list. ``broadcast``: everyone.
+    """
+
+    type: AudienceType
+    user_ids: list[UserId] = []
+    room_id: RoomId | None = None
+    socket_id: SocketId | None = None
+
+
+class Envelope(msgspec.Struct, frozen=True, kw_only=True):
+    event_id: str
+    event_type: str
+    timestamp: datetime
+    actor: Actor | None
+    audience: Audience | None
+    payload: msgspec.Raw
+
+
+class UserDisconnected(msgspec.Struct, frozen=True, kw_only=True, tag="user_disconnected",
+                       tag_field="type"):
+    """Gateway → game service: the user's last socket closed at ``at``."""
+
+    user_id: UserId
+    at: datetime
+
+
+ServiceCommand = ClientMessage | UserDisconnected
+
+_envelope_encoder = msgspec.json.Encoder()
+_envelope_decoder = msgspec.json.Decoder(Envelope)
+
+
+def encode_envelope(envelope: Envelope) -> bytes:
+    return _envelope_encoder.encode(envelope)
+
+
+def decode_envelope(data: bytes) -> Envelope:
+    """Decode an envelope; raises ``msgspec.DecodeError`` on garbage."""
+    return _envelope_decoder.decode(data)

@@ -1,0 +1,75 @@
+"""Data types shared by several wire messages (SPEC §3, the seed's data types)."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+from blazing.ids import RoomId, UserId
+
+
+class RoomStatus(StrEnum):
+    WAITING = "waiting"
+    IN_PROGRESS = "in_progress"
+    FINISHED = "finished"
+    ABANDONED = "abandoned"
+
+
+class GamePlayer(msgspec.Struct, frozen=True, kw_only=True):
+    """A seated player as the seed defines it, plus the connection extension."""
+
+    user_id: UserId
+    username: str
+    avatar_id: int | None
+    score: int
+    is_ready: bool
+    joined_at: datetime
+    # Extension: set while the player's grace period after a drop runs.
+    disconnected_until: datetime | None = None
+
+
+class UserRef(msgspec.Struct, frozen=True, kw_only=True):
+    user_id: UserId
+    username: str
+
+
+class GameRoom(msgspec.Struct, frozen=True, kw_only=True):
+    """The full room as sent in ``room_state``: the seed's fields plus extensions."""
+
+    room_id: RoomId
+    room_name: str
+    game_type: str
+    status: RoomStatus
+    host_id: UserId
+    players: list[GamePlayer]
+    spectators: list[UserId]
+    current_turn: UserId | None
+    turn_number: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    winner_id: UserId | None
+    # Extensions (SPEC §3).
+    seq: int
+    max_players: int
+    turn_deadline: datetime | None
+    spectator_users: list[UserRef]
+    end_reason: str | None
+    game_state: Any  # the game's public view (e.g. bigger_dice rounds)
+
+
+class RoomSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """One lobby row."""
+
+    room_id: RoomId
+    room_name: str
+    game_type: str
+    status: RoomStatus
+    host_id: UserId
+    host_username: str
+    players: list[UserRef]
+    player_count: int
+    max_players: int
+    spectator_count: int
+    created_at: datetime

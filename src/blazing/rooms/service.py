@@ -1,0 +1,319 @@
+"""The game service: consumes commands, runs the pure rules against the state
+store with compare-and-set, publishes the events, fires timers, and records
+finished games.
+
+It owns no room in memory: every command loads, applies and commits, so any
+number of instances can serve the same rooms (DESIGN.md "Consistency").
+"""
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import uuid
+from base64 import urlsafe_b64encode
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import msgspec
+
+from blazing.bus.base import Bus, Subscription
+from blazing.errors import (
+    ClientError,
+    Conflict,
+    DependencyUnavailable,
+    ErrorCode,
+    ServerFault,
+)
+from blazing.history.base import HistoryStore
+from blazing.ids import RoomId
+from blazing.protocol import client as cmd
+from blazing.protocol import server as ev
+from blazing.protocol.codec import decode_service_command, encode, peek_request_id
+from blazing.protocol.envelope import (
+    COMMANDS_TOPIC,
+    EVENTS_TOPIC,
+    Actor,
+    Audience,
+    AudienceType,
+    Envelope,
+    ServiceCommand,
+    UserDisconnected,
+    decode_envelope,
+    encode_envelope,
+)
+from blazing.rooms import rules, views
+from blazing.rooms.archive import game_record
+from blazing.rooms.context import Context, Dice, RuleSettings
+from blazing.rooms.model import OutboxEntry, Room
+from blazing.rooms.tx import Emit, Outcome
+from blazing.state.base import PresenceStore, RoomStore, plan_commit
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+SERVICE_GROUP = "game-service"
+MAX_ATTEMPTS = 16
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    rules: RuleSettings = field(default_factory=RuleSettings)
+    timer_interval: float = 0.1  # how often due timers are looked for
+    room_list_limit: int = 200
+
+
+def room_id_for(command_id: str) -> RoomId:
+    """A new room's id, derived from the (random, private) command id so that a
+    redelivered ``create_room`` finds the room it already created."""
+    digest = hashlib.sha256(f"room:{command_id}".encode()).digest()
+    return RoomId("room_" + urlsafe_b64encode(digest[:12]).decode())
+
+
+class GameService:
+    def __init__(
+        self,
+        *,
+        bus: Bus,
+        store: RoomStore,
+        history: HistoryStore,
+        presence: PresenceStore,
+        dice: Dice,
+        settings: ServiceSettings | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._bus, self._store, self._history, self._presence = bus, store, history, presence
+        self._dice = dice
+        self._settings = settings or ServiceSettings()
+        self._clock = clock
+        self._tasks: list[asyncio.Task[None]] = []
+        self.ready = asyncio.Event()
+
+    async def __aenter__(self) -> "GameService":
+        subscription = await self._bus.subscribe(COMMANDS_TOPIC, SERVICE_GROUP)
+        self._tasks = [
+            asyncio.create_task(self._consume(subscription), name="service-commands"),
+            asyncio.create_task(self._fire_timers(), name="service-timers"),
+        ]
+        self.ready.set()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    # --- commands ------------------------------------------------------------------
+
+    async def _consume(self, subscription: Subscription) -> None:
+        try:
+            async for message in subscription:
+                await self.handle(message.value)
+                await subscription.commit()
+        finally:
+            await subscription.close()
+
+    async def handle(self, data: bytes) -> None:
+        """Handle one command envelope; never raises (failures become errors)."""
+        try:
+            envelope = decode_envelope(data)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            log.warning("dropping undecodable command envelope")
+            return
+        actor = envelope.actor
+        if actor is None:
+            log.warning("dropping command %s without an actor", envelope.event_id)
+            return
+        request_id: str | None = None
+        try:
+            command = decode_service_command(envelope.payload)
+            request_id = getattr(command, "request_id", None)
+            await self._dispatch(envelope.event_id, command, actor)
+        except ClientError as exc:
+            request_id = request_id or peek_request_id(envelope.payload)
+            await self._send_error(envelope.event_id, actor, exc.code, exc.message, request_id)
+        except DependencyUnavailable as exc:
+            log.warning("command %s not applied: %s", envelope.event_id, exc)
+            await self._send_error(envelope.event_id, actor, ErrorCode.SERVICE_UNAVAILABLE,
+                                   "the game service cannot reach its store; try again",
+                                   request_id)
+        except Exception:
+            log.exception("command %s failed", envelope.event_id)
+            await self._send_error(envelope.event_id, actor, ErrorCode.INTERNAL_ERROR,
+                                   "something went wrong on our side", request_id)
+
+    async def _dispatch(self, command_id: str, command: ServiceCommand, actor: Actor) -> None:
+        if isinstance(command, cmd.ListRooms):
+            await self._list_rooms(command_id, command, actor)
+        elif isinstance(command, UserDisconnected):
+            await self._disconnected(command_id, command, actor)
+        elif isinstance(command, cmd.Auth | cmd.Ping):
+            raise ClientError(ErrorCode.INVALID_MESSAGE, "handled by the gateway")
+        else:
+            await self._apply(command_id, command, actor, await self._room_id_of(command))
+
+    async def _room_id_of(self, command: cmd.ClientMessage) -> RoomId | None:
+        if isinstance(command, cmd.CreateRoom):
+            return None
+        if isinstance(command, cmd.JoinRoom) and command.room_id is None:
+            assert command.room_name is not None
+            room_id = await self._store.room_named(command.room_name)
+            if room_id is None:
+                raise ClientError(ErrorCode.ROOM_NOT_FOUND,
+                                  f"no open room named {command.room_name!r}")
+            return room_id
+        return rules.room_key_for(command)
+
+    async def _apply(self, command_id: str, command: ServiceCommand, actor: Actor,
+                     room_id: RoomId | None) -> None:
+        for _ in range(MAX_ATTEMPTS):
+            ctx = await self._context(command_id, command, actor)
+            if room_id is None:
+                room_id = ctx.new_room_id
+            room = await self._store.load(room_id)
+            outcome = rules.apply(room, command, actor, ctx)
+            if outcome.error is not None:
+                raise outcome.error
+            if not outcome.changed:
+                if room is not None and room.outbox_command == command_id:
+                    await self._republish(room)
+                return
+            try:
+                await self._commit(outcome, command_id, actor, ctx.now)
+            except Conflict:
+                continue
+            return
+        raise ServerFault(f"command {command_id} kept conflicting")
+
+    async def _context(self, command_id: str, command: ServiceCommand,
+                       actor: Actor) -> Context:
+        actor_room = name_owner = None
+        new_room_id = RoomId("")
+        if isinstance(command, cmd.CreateRoom):
+            new_room_id = room_id_for(command_id)
+            actor_room = await self._store.player_room(actor.user_id)
+            name_owner = await self._store.room_named(command.room_name)
+        elif isinstance(command, cmd.JoinRoom):
+            actor_room = await self._store.player_room(actor.user_id)
+        return Context(now=self._clock(), dice=self._dice, settings=self._settings.rules,
+                       command_id=command_id, new_room_id=new_room_id,
+                       actor_room=actor_room, name_owner=name_owner)
+
+    async def _disconnected(self, command_id: str, command: UserDisconnected,
+                            actor: Actor) -> None:
+        if await self._presence.is_online(command.user_id):
+            return  # came back (another tab or a quick reconnect) before we got here
+        rooms: list[RoomId] = await self._store.watched_rooms(command.user_id)
+        player_room = await self._store.player_room(command.user_id)
+        if player_room is not None:
+            rooms.insert(0, player_room)
+        for room_id in rooms:
+            await self._apply(f"{command_id}:{room_id}", command, actor, room_id)
+
+    async def _list_rooms(self, command_id: str, command: cmd.ListRooms, actor: Actor) -> None:
+        rooms = await self._store.active_rooms(self._settings.room_list_limit)
+        summaries = [views.summary(r) for r in rooms
+                     if command.game_type is None or r.game_type == command.game_type]
+        reply = Emit(Audience(type=AudienceType.USER, user_ids=[actor.user_id],
+                              socket_id=actor.socket_id), ev.RoomList(rooms=summaries))
+        await self._publish_all(self._envelopes(command_id, [reply], actor, self._clock()))
+
+    # --- timers --------------------------------------------------------------------
+
+    async def _fire_timers(self) -> None:
+        while True:
+            try:
+                for room_id in await self._store.due(self._clock(), limit=100):
+                    await self.fire(room_id)
+            except DependencyUnavailable as exc:
+                log.warning("timers paused: %s", exc)
+            except Exception:
+                log.exception("timer loop error")
+            await asyncio.sleep(self._settings.timer_interval)
+
+    async def fire(self, room_id: RoomId) -> None:
+        """Fire the due timers of one room (safe to call from any instance)."""
+        for _ in range(MAX_ATTEMPTS):
+            room = await self._store.load(room_id)
+            if room is None:
+                return
+            ctx = Context(now=self._clock(), dice=self._dice, settings=self._settings.rules)
+            outcome = rules.tick(room, ctx)
+            if not outcome.changed:
+                return
+            try:
+                await self._commit(outcome, f"tick:{room_id}:{room.version}", None, ctx.now)
+            except Conflict:
+                continue
+            return
+
+    # --- writing and publishing ----------------------------------------------------
+
+    async def _commit(self, outcome: Outcome, command_id: str, actor: Actor | None,
+                      now: datetime) -> None:
+        after = outcome.after
+        envelopes = self._envelopes(command_id, outcome.emits, actor, now)
+        if after is not None:
+            after = msgspec.structs.replace(after, outbox_command=command_id, outbox=tuple(
+                OutboxEntry(key=key, envelope=msgspec.Raw(data)) for key, data in envelopes))
+        await self._store.commit(plan_commit(outcome.before, after))
+        await self._publish_all(envelopes)
+        before = outcome.before
+        if after is not None and before is not None and before.is_active and not after.is_active:
+            await self._archive(after)
+
+    async def _archive(self, room: Room) -> None:
+        record = game_record(room)
+        if record is None:
+            return
+        try:
+            await self._history.record(record)
+        except DependencyUnavailable:
+            log.exception("history for %s not recorded", room.room_id)
+
+    async def _republish(self, room: Room) -> None:
+        await self._publish_all([(e.key, bytes(e.envelope)) for e in room.outbox])
+
+    def _envelopes(self, command_id: str, emits: Sequence[Emit], actor: Actor | None,
+                   now: datetime) -> list[tuple[str, bytes]]:
+        out = []
+        for index, emit in enumerate(emits):
+            audience = emit.audience
+            key = audience.room_id or (str(audience.user_ids[0]) if audience.user_ids else "lobby")
+            envelope = Envelope(
+                event_id=f"{command_id}:{index}",
+                event_type=str(emit.event.__struct_config__.tag),
+                timestamp=now,
+                actor=actor,
+                audience=audience,
+                payload=msgspec.Raw(encode(emit.event)),
+            )
+            out.append((key, encode_envelope(envelope)))
+        return out
+
+    async def _publish_all(self, envelopes: Sequence[tuple[str, bytes]]) -> None:
+        for key, data in envelopes:
+            await self._bus.publish(EVENTS_TOPIC, key, data)
+
+    async def _send_error(self, command_id: str, actor: Actor, code: ErrorCode, message: str,
+                          request_id: str | None) -> None:
+        error = ev.Error(code=code, message=message, socket_id=actor.socket_id,
+                         request_id=request_id)
+        emit = Emit(Audience(type=AudienceType.USER, user_ids=[actor.user_id],
+                             socket_id=actor.socket_id), error)
+        try:
+            await self._publish_all(self._envelopes(command_id, [emit], actor, self._clock()))
+        except DependencyUnavailable:
+            log.warning("could not report %s to %s", code, actor.socket_id)
+
+
+def new_command_id() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,119 @@
+"""A small builder the pure rules use to derive one command's new room state
+and the events it causes. Local mutation only; no I/O."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+
+from blazing.errors import ClientError, ErrorCode
+from blazing.ids import UserId
+from blazing.protocol import server as ev
+from blazing.protocol.envelope import Audience, AudienceType
+from blazing.protocol.models import RoomStatus
+from blazing.rooms import views
+from blazing.rooms.context import Context
+from blazing.rooms.lifecycle import transition
+from blazing.rooms.model import Room
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """An event and who should receive it."""
+
+    audience: Audience
+    event: msgspec.Struct
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Result of applying one command: the room after it (``None`` = delete),
+    the events to publish, or the error that refused it (then nothing changed)."""
+
+    before: Room | None
+    after: Room | None
+    emits: tuple[Emit, ...] = ()
+    error: ClientError | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.before is not self.after
+
+
+def refuse(room: Room | None, code: ErrorCode, message: str) -> Outcome:
+    return Outcome(room, room, (), ClientError(code, message))
+
+
+@dataclass
+class Tx:
+    room: Room
+    ctx: Context
+    emits: list[Emit] = field(default_factory=list)
+
+    def update(self, **changes: Any) -> None:
+        self.room = msgspec.structs.replace(self.room, **changes)
+
+    def to_room(
+        self, event_type: type[ev._RoomEvent], also: Iterable[UserId] = (), **fields: Any
+    ) -> None:
+        """Send a room event to every member (and ``also``), with the next seq."""
+        seq = self.room.seq + 1
+        self.update(seq=seq)
+        event = event_type(room_id=self.room.room_id, seq=seq, **fields)
+        members = self.room.member_ids()
+        members += [u for u in also if u not in members]
+        self.emits.append(
+            Emit(Audience(type=AudienceType.ROOM, user_ids=members, room_id=self.room.room_id),
+                 event)
+        )
+
+    def to_user(self, user_id: UserId, event: msgspec.Struct) -> None:
+        self.emits.append(Emit(Audience(type=AudienceType.USER, user_ids=[user_id]), event))
+
+    def to_lobby(self, event: msgspec.Struct) -> None:
+        self.emits.append(Emit(Audience(type=AudienceType.LOBBY), event))
+
+    def send_state(self, user_id: UserId) -> None:
+        self.to_user(
+            user_id,
+            ev.RoomState(room_id=self.room.room_id, seq=self.room.seq,
+                         room=views.game_room(self.room)),
+        )
+
+    def set_status(self, action: str) -> None:
+        self.update(status=transition(self.room.status, action))
+
+    def end_game(self, winner_id: UserId | None, reason: str) -> None:
+        """Close the room: ``finished`` with a winner, or ``abandoned`` without one."""
+        now = self.ctx.now
+        self.set_status("finish" if winner_id is not None else "abandon")
+        started = self.room.started_at is not None
+        self.update(
+            finished_at=now,
+            winner_id=winner_id,
+            end_reason=reason,
+            current_turn=None,
+            turn_deadline=None,
+            expires_at=now + timedelta(seconds=self.ctx.settings.retention_seconds),
+            players=tuple(
+                msgspec.structs.replace(p, disconnected_until=None) for p in self.room.players
+            ),
+        )
+        if started:
+            winner = self.room.player(winner_id) if winner_id is not None else None
+            self.to_room(
+                ev.GameEnded,
+                winner_id=winner_id,
+                winner_username=winner.username if winner else None,
+                final_scores=[(p.user_id, p.username, p.score) for p in self.room.players],
+                reason=reason,
+            )
+
+    def outcome(self, before: Room | None) -> Outcome:
+        return Outcome(before, self.room, tuple(self.emits))
+
+
+def is_ended(room: Room) -> bool:
+    return room.status in (RoomStatus.FINISHED, RoomStatus.ABANDONED)

@@ -1,0 +1,45 @@
+"""What clients see of a room: the full ``GameRoom`` and the lobby summary."""
+
+from blazing.protocol.models import GameRoom, RoomSummary, UserRef
+from blazing.rooms.model import Room
+
+
+def game_room(room: Room) -> GameRoom:
+    return GameRoom(
+        room_id=room.room_id,
+        room_name=room.room_name,
+        game_type=room.game_type,
+        status=room.status,
+        host_id=room.host_id,
+        players=list(room.players),
+        spectators=[s.user_id for s in room.spectators],
+        current_turn=room.current_turn,
+        turn_number=room.turn_number,
+        created_at=room.created_at,
+        started_at=room.started_at,
+        finished_at=room.finished_at,
+        winner_id=room.winner_id,
+        seq=room.seq,
+        max_players=room.max_players,
+        turn_deadline=room.turn_deadline,
+        spectator_users=[UserRef(user_id=s.user_id, username=s.username) for s in room.spectators],
+        end_reason=room.end_reason,
+        game_state=room.game_state,  # all of it is public for the games we have
+    )
+
+
+def summary(room: Room) -> RoomSummary:
+    host = room.player(room.host_id)
+    return RoomSummary(
+        room_id=room.room_id,
+        room_name=room.room_name,
+        game_type=room.game_type,
+        status=room.status,
+        host_id=room.host_id,
+        host_username=host.username if host else "",
+        players=[UserRef(user_id=p.user_id, username=p.username) for p in room.players],
+        player_count=len(room.players),
+        max_players=room.max_players,
+        spectator_count=len(room.spectators),
+        created_at=room.created_at,
+    )

@@ -1,0 +1,163 @@
+"""Settings: one frozen object built from flags and environment variables.
+
+Every option is declared once in ``OPTIONS`` (flag, env var, default, help), so
+``--help``, the README's table and the parser cannot drift apart. A flag wins
+over its env var, which wins over the default.
+"""
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+def default_history_url() -> str:
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite:///{Path(data_home) / 'blazing' / 'history.db'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str  # field name; the flag is --name-with-dashes
+    env: str
+    type: type
+    default: Any
+    help: str
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("host", "HOST", str, "127.0.0.1", "address to listen on"),
+    Option("port", "PORT", int, 8000, "TCP port to listen on (0: pick a free one)"),
+    Option("bus_url", "BUS_URL", str, "memory://", "message bus: memory:// or kafka://host:port"),
+    Option("state_url", "STATE_URL", str, "memory://",
+           "room state and presence: memory:// or redis://host:port/db"),
+    Option("history_url", "HISTORY_URL", str, None,
+           "game history: sqlite:///path.db, sqlite:///:memory: or mongodb://host:port/db "
+           "(default: sqlite under $XDG_DATA_HOME/blazing)"),
+    Option("jwt_secret", "JWT_SECRET", str, None,
+           "HS256 secret for tokens (serve makes a random one per run if unset)"),
+    Option("jwt_public_key", "JWT_PUBLIC_KEY", str, None,
+           "PEM file with the public key, for RS256/ES256 tokens"),
+    Option("jwt_algorithm", "JWT_ALGORITHM", str, "HS256",
+           "the only token algorithm accepted: HS256, RS256 or ES256"),
+    Option("jwt_issuer", "JWT_ISSUER", str, None, "required `iss` claim, if set"),
+    Option("jwt_audience", "JWT_AUDIENCE", str, None, "required `aud` claim, if set"),
+    Option("dev_login", "DEV_LOGIN", bool, True,
+           "offer POST /api/dev/login (username → cookie) for local play"),
+    Option("turn_seconds", "TURN_SECONDS", float, 30.0,
+           "turn deadline; when it passes the server rolls for the player"),
+    Option("grace_seconds", "GRACE_SECONDS", float, 60.0,
+           "how long a dropped player may rejoin before forfeiting"),
+    Option("retention_seconds", "RETENTION_SECONDS", float, 600.0,
+           "how long an ended room stays readable for late rejoins"),
+    Option("spectator_limit", "SPECTATOR_LIMIT", int, 50, "spectators per room"),
+    Option("chat_limit", "CHAT_LIMIT", int, 5, "chat messages per user per window"),
+    Option("chat_window_seconds", "CHAT_WINDOW_SECONDS", float, 10.0, "chat rate window"),
+    Option("max_frame_bytes", "MAX_FRAME_BYTES", int, 16384,
+           "largest accepted frame; larger gets MESSAGE_TOO_LARGE, repeatedly 4413"),
+    Option("rate_per_second", "RATE_PER_SECOND", float, 20.0, "per-socket command rate"),
+    Option("rate_burst", "RATE_BURST", float, 40.0, "per-socket command burst"),
+    Option("flood_close_after", "FLOOD_CLOSE_AFTER", int, 20,
+           "rate-limited frames in a row before closing with 4429"),
+    Option("auth_timeout", "AUTH_TIMEOUT", float, 10.0,
+           "seconds a socket may stay unauthenticated (then 4401)"),
+    Option("idle_timeout", "IDLE_TIMEOUT", float, 75.0,
+           "seconds without an inbound frame before closing with 4408"),
+    Option("outbound_queue", "OUTBOUND_QUEUE", int, 256,
+           "events queued per socket before it is closed as too slow (4409)"),
+    Option("max_sockets_per_user", "MAX_SOCKETS_PER_USER", int, 8, "open sockets per user"),
+    Option("allowed_origins", "ALLOWED_ORIGINS", str, "",
+           "comma-separated Origin allow-list for /ws/games (empty: any)"),
+    Option("timer_interval", "TIMER_INTERVAL", float, 0.1,
+           "how often the game service looks for due timers"),
+    Option("gateway_id", "GATEWAY_ID", str, None, "this gateway's id (default: random)"),
+    Option("log_level", "LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Option("log_format", "LOG_FORMAT", str, "text", "text or json"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    bus_url: str = "memory://"
+    state_url: str = "memory://"
+    history_url: str | None = None
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    jwt_algorithm: str = "HS256"
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    dev_login: bool = True
+    turn_seconds: float = 30.0
+    grace_seconds: float = 60.0
+    retention_seconds: float = 600.0
+    spectator_limit: int = 50
+    chat_limit: int = 5
+    chat_window_seconds: float = 10.0
+    max_frame_bytes: int = 16384
+    rate_per_second: float = 20.0
+    rate_burst: float = 40.0
+    flood_close_after: int = 20
+    auth_timeout: float = 10.0
+    idle_timeout: float = 75.0
+    outbound_queue: int = 256
+    max_sockets_per_user: int = 8
+    allowed_origins: str = ""
+    timer_interval: float = 0.1
+    gateway_id: str | None = None
+    log_level: str = "INFO"
+    log_format: str = "text"
+
+    @property
+    def resolved_history_url(self) -> str:
+        return self.history_url or default_history_url()
+
+    @property
+    def origins(self) -> frozenset[str]:
+        return frozenset(o.strip() for o in self.allowed_origins.split(",") if o.strip())
+
+
+assert [o.name for o in OPTIONS] == [f.name for f in fields(Settings)], "OPTIONS out of step"
+assert all(getattr(Settings(), o.name) == o.default for o in OPTIONS), "defaults out of step"
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+def add_arguments(parser: argparse.ArgumentParser, names: Sequence[str] | None = None) -> None:
+    """Add a flag per option (or per option in ``names``), with its env var in the help."""
+    for opt in OPTIONS:
+        if names is not None and opt.name not in names:
+            continue
+        flag = "--" + opt.name.replace("_", "-")
+        shown = "random" if opt.default is None and opt.name == "gateway_id" else opt.default
+        help_text = f"{opt.help} [env {opt.env}; default {shown!r}]"
+        if opt.type is bool:
+            parser.add_argument(flag, dest=opt.name, action=argparse.BooleanOptionalAction,
+                                default=None, help=help_text)
+        else:
+            parser.add_argument(flag, dest=opt.name, type=opt.type, default=None,
+                                help=help_text, metavar=opt.env)
+
+
+def from_sources(args: argparse.Namespace | None = None,
+                 environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for opt in OPTIONS:
+        flag_value = getattr(args, opt.name, None) if args is not None else None
+        if flag_value is not None:
+            values[opt.name] = flag_value
+        elif opt.env in env and env[opt.env] != "":
+            raw = env[opt.env]
+            values[opt.name] = _parse_bool(raw) if opt.type is bool else opt.type(raw)
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""Room state and presence: the ports and their adapters."""

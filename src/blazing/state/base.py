@@ -1,0 +1,122 @@
+"""Ports for room state and presence, and the write plan both adapters execute.
+
+A commit is described once, by :func:`plan_commit`, from the room before and
+after a command; the memory adapter applies the plan under a lock, the Redis
+adapter in one Lua script. Either applies all of it or none of it.
+
+Extra keys beyond the seed's (documented in docs/protocol.md):
+``game:room_name:{lowercased name}`` → room id of the active room holding it;
+``game:user:{user_id}:watching`` → set of room ids the user spectates;
+``game:timers`` → sorted set of room id by next deadline (epoch seconds);
+``ws:sockets:{user_id}`` → set of the user's open socket ids.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, Self
+
+from blazing.ids import RoomId, SocketId, UserId
+from blazing.rooms.model import Room
+
+PRESENCE_TTL_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class CommitPlan:
+    room_id: RoomId
+    expected_version: int | None  # None: the room must not exist yet
+    room: Room | None  # None: delete the room
+    active: bool
+    name_key: str  # lower-cased room name
+    claim_name: bool
+    release_name: bool
+    claim_players: tuple[UserId, ...]
+    release_players: tuple[UserId, ...]
+    watch: tuple[UserId, ...]
+    unwatch: tuple[UserId, ...]
+    deadline: datetime | None
+
+
+def name_key(name: str) -> str:
+    return name.casefold()
+
+
+def plan_commit(before: Room | None, after: Room | None) -> CommitPlan:
+    """What a store must check and write to move ``before`` to ``after``."""
+    base = after or before
+    assert base is not None, "a commit needs a room before or after"
+    active = after is not None and after.is_active
+    was_active = before is not None and before.is_active
+    players_now = set(after.player_ids()) if active and after else set()
+    players_then = set(before.player_ids()) if was_active and before else set()
+    watching_now = {s.user_id for s in after.spectators} if after else set()
+    watching_then = {s.user_id for s in before.spectators} if before else set()
+    return CommitPlan(
+        room_id=base.room_id,
+        expected_version=before.version if before else None,
+        room=after,
+        active=active,
+        name_key=name_key(base.room_name),
+        claim_name=active and not was_active,
+        release_name=was_active and not active,
+        claim_players=tuple(sorted(players_now - players_then)),
+        release_players=tuple(sorted(players_then - players_now)),
+        watch=tuple(sorted(watching_now - watching_then)),
+        unwatch=tuple(sorted(watching_then - watching_now)),
+        deadline=after.next_deadline() if after else None,
+    )
+
+
+class RoomStore(Protocol):
+    """Authoritative room state. Raises ``Conflict`` when a commit's expected
+    version (or a name/player claim) no longer holds, ``DependencyUnavailable``
+    when the backend cannot be reached."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    async def load(self, room_id: RoomId) -> Room | None: ...
+
+    async def commit(self, plan: CommitPlan) -> None: ...
+
+    async def player_room(self, user_id: UserId) -> RoomId | None:
+        """The active room the user plays in, if any."""
+        ...
+
+    async def watched_rooms(self, user_id: UserId) -> list[RoomId]: ...
+
+    async def room_named(self, name: str) -> RoomId | None:
+        """The active room with this name (case-insensitive), if any."""
+        ...
+
+    async def active_rooms(self, limit: int) -> list[Room]: ...
+
+    async def due(self, now: datetime, limit: int) -> list[RoomId]:
+        """Rooms whose next deadline is at or before ``now``."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise ``DependencyUnavailable`` unless the backend answers."""
+        ...
+
+
+class PresenceStore(Protocol):
+    """Who is online: ``ws:presence:{user_id}`` with a TTL, and open sockets."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    async def socket_opened(self, user_id: UserId, socket_id: SocketId) -> None: ...
+
+    async def refresh(self, user_id: UserId) -> None: ...
+
+    async def socket_closed(self, user_id: UserId, socket_id: SocketId) -> bool:
+        """Forget the socket; True if it was the user's last one."""
+        ...
+
+    async def is_online(self, user_id: UserId) -> bool: ...
+
+    async def online_users(self, user_ids: Sequence[UserId]) -> set[UserId]: ...

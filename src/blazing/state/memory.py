@@ -1,0 +1,146 @@
+"""In-process room state and presence for the embedded mode."""
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Self
+
+from blazing.errors import Conflict
+from blazing.ids import RoomId, SocketId, UserId
+from blazing.rooms.model import Room
+from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_key
+
+Clock = Callable[[], datetime]
+
+
+class MemoryRoomStore:
+    """Dicts behind a lock; commits are all-or-nothing like the Redis script."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[RoomId, Room] = {}
+        self._active: set[RoomId] = set()
+        self._names: dict[str, RoomId] = {}
+        self._players: dict[UserId, RoomId] = {}
+        self._watching: dict[UserId, set[RoomId]] = {}
+        self._deadlines: dict[RoomId, datetime] = {}
+        self._lock = asyncio.Lock()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def load(self, room_id: RoomId) -> Room | None:
+        return self._rooms.get(room_id)
+
+    async def commit(self, plan: CommitPlan) -> None:
+        async with self._lock:
+            self._check(plan)
+            self._write(plan)
+
+    def _check(self, plan: CommitPlan) -> None:
+        current = self._rooms.get(plan.room_id)
+        if plan.expected_version is None:
+            if current is not None:
+                raise Conflict(f"room {plan.room_id} already exists")
+        elif current is None or current.version != plan.expected_version:
+            raise Conflict(f"room {plan.room_id} changed underneath")
+        if plan.claim_name and self._names.get(plan.name_key, plan.room_id) != plan.room_id:
+            raise Conflict(f"name {plan.name_key!r} is taken")
+        for user in plan.claim_players:
+            if self._players.get(user, plan.room_id) != plan.room_id:
+                raise Conflict(f"user {user} plays elsewhere")
+
+    def _write(self, plan: CommitPlan) -> None:
+        rid = plan.room_id
+        if plan.room is None:
+            self._rooms.pop(rid, None)
+        else:
+            self._rooms[rid] = plan.room
+        if plan.active:
+            self._active.add(rid)
+        else:
+            self._active.discard(rid)
+        if plan.claim_name:
+            self._names[plan.name_key] = rid
+        if plan.release_name and self._names.get(plan.name_key) == rid:
+            del self._names[plan.name_key]
+        for user in plan.claim_players:
+            self._players[user] = rid
+        for user in plan.release_players:
+            if self._players.get(user) == rid:
+                del self._players[user]
+        for user in plan.watch:
+            self._watching.setdefault(user, set()).add(rid)
+        for user in plan.unwatch:
+            rooms = self._watching.get(user)
+            if rooms is not None:
+                rooms.discard(rid)
+                if not rooms:
+                    del self._watching[user]
+        if plan.deadline is None:
+            self._deadlines.pop(rid, None)
+        else:
+            self._deadlines[rid] = plan.deadline
+
+    async def player_room(self, user_id: UserId) -> RoomId | None:
+        return self._players.get(user_id)
+
+    async def watched_rooms(self, user_id: UserId) -> list[RoomId]:
+        return sorted(self._watching.get(user_id, ()))
+
+    async def room_named(self, name: str) -> RoomId | None:
+        return self._names.get(name_key(name))
+
+    async def active_rooms(self, limit: int) -> list[Room]:
+        rooms = [self._rooms[r] for r in self._active if r in self._rooms]
+        rooms.sort(key=lambda r: (r.created_at, r.room_id))
+        return rooms[:limit]
+
+    async def due(self, now: datetime, limit: int) -> list[RoomId]:
+        due = sorted((at, rid) for rid, at in self._deadlines.items() if at <= now)
+        return [rid for _, rid in due[:limit]]
+
+    async def ping(self) -> None:
+        return None
+
+
+class MemoryPresence:
+    """Presence with the same TTL semantics as ``ws:presence:{user_id}``."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._sockets: dict[UserId, set[SocketId]] = {}
+        self._expires: dict[UserId, datetime] = {}
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def socket_opened(self, user_id: UserId, socket_id: SocketId) -> None:
+        self._sockets.setdefault(user_id, set()).add(socket_id)
+        await self.refresh(user_id)
+
+    async def refresh(self, user_id: UserId) -> None:
+        self._expires[user_id] = self._clock() + timedelta(seconds=PRESENCE_TTL_SECONDS)
+
+    async def socket_closed(self, user_id: UserId, socket_id: SocketId) -> bool:
+        sockets = self._sockets.get(user_id)
+        if sockets is None:
+            return False
+        sockets.discard(socket_id)
+        if sockets:
+            return False
+        del self._sockets[user_id]
+        self._expires.pop(user_id, None)
+        return True
+
+    async def is_online(self, user_id: UserId) -> bool:
+        expires = self._expires.get(user_id)
+        return expires is not None and expires > self._clock()
+
+    async def online_users(self, user_ids: Sequence[UserId]) -> set[UserId]:
+        return {u for u in user_ids if await self.is_online(u)}

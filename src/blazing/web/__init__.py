@@ -1,0 +1,1 @@
+"""HTTP side of the gateway: the games page, static files and the JSON API."""

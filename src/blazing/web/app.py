@@ -1,0 +1,155 @@
+"""The aiohttp application: ``/ws/games``, the page, the JSON API and probes.
+
+Routes:
+``GET /ws/games`` WebSocket; ``GET /games`` the page; ``GET /static/*``;
+``GET /healthz`` liveness; ``GET /readyz`` dependencies; ``GET /api/session``
+who the cookie says you are; ``POST /api/dev/login`` / ``POST /api/dev/logout``
+(dev login only); ``GET /api/games/history?user_id=&limit=`` and
+``GET /api/games/history/{room_id}`` (public).
+"""
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+from aiohttp import web
+
+from blazing.errors import DependencyUnavailable
+from blazing.gateway.auth import AuthError, TokenVerifier, issue_token
+from blazing.gateway.server import AUTH_COOKIE, Gateway
+from blazing.history.base import HistoryStore
+from blazing.ids import RoomId, UserId
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).parent
+HISTORY_LIMIT_MAX = 100
+DEV_TOKEN_TTL = 7 * 24 * 3600
+
+Probe = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DevLogin:
+    secret: str
+    ttl_seconds: float = DEV_TOKEN_TTL
+
+
+def dev_user_id(username: str) -> UserId:
+    """A stable id per username, so the same name is the same player across runs."""
+    digest = hashlib.sha256(username.casefold().encode()).digest()
+    return UserId(int.from_bytes(digest[:6], "big") + 1)
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.Response(body=msgspec.json.encode(data), status=status,
+                        content_type="application/json")
+
+
+def build_app(
+    *,
+    gateway: Gateway,
+    history: HistoryStore,
+    verifier: TokenVerifier,
+    probes: dict[str, Probe],
+    dev_login: DevLogin | None,
+) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024)
+
+    async def games_page(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(WEB_DIR / "games.html")
+
+    async def root(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound("/games")
+
+    async def healthz(request: web.Request) -> web.Response:
+        return _json({"status": "ok"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        failing: dict[str, str] = {}
+        for name, probe in probes.items():
+            try:
+                await probe()
+            except DependencyUnavailable as exc:
+                failing[name] = str(exc)
+        if failing:
+            return _json({"status": "unavailable", "failing": failing}, status=503)
+        return _json({"status": "ready", "connections": gateway.connection_count})
+
+    async def session(request: web.Request) -> web.Response:
+        token = request.cookies.get(AUTH_COOKIE)
+        body: dict[str, object] = {"dev_login": dev_login is not None}
+        if token:
+            try:
+                identity = verifier.verify(token)
+            except AuthError as exc:
+                return _json({**body, "error": str(exc)}, status=401)
+            return _json({**body, "user_id": identity.user_id, "username": identity.username,
+                          "avatar_id": identity.avatar_id})
+        return _json({**body, "error": "not signed in"}, status=401)
+
+    async def history_for_user(request: web.Request) -> web.Response:
+        try:
+            user_id = int(request.query["user_id"])
+            limit = int(request.query.get("limit", "20"))
+        except (KeyError, ValueError):
+            return _json({"error": "user_id (integer) is required; limit is an integer"}, 400)
+        if user_id <= 0 or not 1 <= limit <= HISTORY_LIMIT_MAX:
+            return _json({"error": f"user_id > 0 and 1 <= limit <= {HISTORY_LIMIT_MAX}"}, 400)
+        try:
+            games = await history.for_user(UserId(user_id), limit)
+        except DependencyUnavailable:
+            return _json({"error": "history is unavailable"}, 503)
+        return _json({"games": games})
+
+    async def history_for_room(request: web.Request) -> web.Response:
+        try:
+            game = await history.get(RoomId(request.match_info["room_id"]))
+        except DependencyUnavailable:
+            return _json({"error": "history is unavailable"}, 503)
+        if game is None:
+            return _json({"error": "no finished game with that room id"}, 404)
+        return _json(game)
+
+    app.router.add_get("/", root)
+    app.router.add_get("/games", games_page)
+    app.router.add_get("/ws/games", gateway.handle)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/api/session", session)
+    app.router.add_get("/api/games/history", history_for_user)
+    app.router.add_get("/api/games/history/{room_id}", history_for_room)
+    if (WEB_DIR / "static").is_dir():
+        app.router.add_static("/static", WEB_DIR / "static")
+    if dev_login is not None:
+        _add_dev_login(app, dev_login)
+    return app
+
+
+def _add_dev_login(app: web.Application, dev: DevLogin) -> None:
+    async def login(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            username = str(body["username"]).strip()
+        except (ValueError, KeyError, TypeError):
+            return _json({"error": "send JSON {\"username\": \"...\"}"}, 400)
+        if not 1 <= len(username) <= 32 or not username.isprintable():
+            return _json({"error": "username must be 1–32 printable characters"}, 400)
+        user_id = dev_user_id(username)
+        token = issue_token(secret=dev.secret, user_id=user_id, username=username,
+                            ttl_seconds=dev.ttl_seconds)
+        response = _json({"user_id": user_id, "username": username, "token": token})
+        response.set_cookie(AUTH_COOKIE, token, httponly=True, samesite="Lax",
+                            secure=request.secure, max_age=int(dev.ttl_seconds), path="/")
+        return response
+
+    async def logout(request: web.Request) -> web.Response:
+        response = _json({"status": "signed out"})
+        response.del_cookie(AUTH_COOKIE, path="/")
+        return response
+
+    app.router.add_post("/api/dev/login", login)
+    app.router.add_post("/api/dev/logout", logout)

@@ -1,0 +1,172 @@
+"""Composition root: reads settings, builds adapters by URL, runs the servers.
+
+The only module that imports adapters; each backend's driver is imported inside
+its adapter module, so the embedded install needs none of them.
+"""
+
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from aiohttp import web
+
+from blazing.bus.base import Bus
+from blazing.errors import ConfigError
+from blazing.gateway.auth import JwtConfig, TokenVerifier
+from blazing.gateway.server import Gateway, GatewayOptions
+from blazing.gateway.session import GatewayLimits
+from blazing.history.base import HistoryStore
+from blazing.ids import GatewayId
+from blazing.rooms.context import Dice, RandomDice, RuleSettings
+from blazing.rooms.service import Clock, GameService, ServiceSettings, utc_now
+from blazing.settings import Settings
+from blazing.state.base import PresenceStore, RoomStore
+from blazing.web.app import DevLogin, build_app
+
+log = logging.getLogger(__name__)
+
+
+def open_bus(url: str) -> Bus:
+    scheme = urlparse(url).scheme
+    if scheme == "memory":
+        from blazing.bus.memory import MemoryBus
+
+        return MemoryBus()
+    raise ConfigError(f"unsupported BUS_URL {url!r} (memory://)")
+
+
+def open_state(url: str, clock: Clock) -> tuple[RoomStore, PresenceStore]:
+    scheme = urlparse(url).scheme
+    if scheme == "memory":
+        from blazing.state.memory import MemoryPresence, MemoryRoomStore
+
+        return MemoryRoomStore(), MemoryPresence(clock)
+    raise ConfigError(f"unsupported STATE_URL {url!r} (memory://)")
+
+
+def open_history(url: str) -> HistoryStore:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        from blazing.history.sqlite import SqliteHistory
+
+        # sqlite:///relative.db, sqlite:////abs/path.db, sqlite:///:memory:
+        path = url[len("sqlite:///"):]
+        if not path:
+            raise ConfigError("HISTORY_URL sqlite:/// needs a path or :memory:")
+        return SqliteHistory(path)
+    raise ConfigError(f"unsupported HISTORY_URL {url!r} (sqlite:///path)")
+
+
+def rule_settings(settings: Settings) -> RuleSettings:
+    return RuleSettings(
+        turn_seconds=settings.turn_seconds,
+        grace_seconds=settings.grace_seconds,
+        retention_seconds=settings.retention_seconds,
+        spectator_limit=settings.spectator_limit,
+        chat_limit=settings.chat_limit,
+        chat_window_seconds=settings.chat_window_seconds,
+    )
+
+
+def gateway_options(settings: Settings) -> GatewayOptions:
+    limits = GatewayLimits(
+        max_frame_bytes=settings.max_frame_bytes,
+        hard_frame_bytes=max(4 * settings.max_frame_bytes, settings.max_frame_bytes + 1),
+        rate_per_second=settings.rate_per_second,
+        burst=settings.rate_burst,
+        flood_close_after=settings.flood_close_after,
+        auth_timeout=settings.auth_timeout,
+        idle_timeout=settings.idle_timeout,
+        outbound_queue=settings.outbound_queue,
+        max_sockets_per_user=settings.max_sockets_per_user,
+    )
+    return GatewayOptions(limits=limits, allowed_origins=settings.origins)
+
+
+def jwt_config(settings: Settings, fallback_secret: str | None = None) -> JwtConfig:
+    return JwtConfig(
+        algorithm=settings.jwt_algorithm,
+        secret=settings.jwt_secret or fallback_secret,
+        public_key_path=settings.jwt_public_key,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """A started server: where it listens and its parts (for tests and the CLI)."""
+
+    host: str
+    port: int
+    gateway: Gateway
+    service: GameService | None
+    dev_login: DevLogin | None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/ws/games"
+
+
+@asynccontextmanager
+async def embedded(
+    settings: Settings, *, dice: Dice | None = None, clock: Clock = utc_now
+) -> AsyncIterator[Running]:
+    """Gateway and game service in one process over in-memory bus and state."""
+    dev_secret: str | None = None
+    if settings.dev_login and settings.jwt_algorithm == "HS256":
+        dev_secret = settings.jwt_secret or secrets.token_urlsafe(32)
+    elif settings.dev_login:
+        log.warning("dev login needs HS256 tokens; it is off with %s", settings.jwt_algorithm)
+    if settings.jwt_algorithm == "HS256" and not (settings.jwt_secret or dev_secret):
+        raise ConfigError("set JWT_SECRET (or enable dev login) to verify tokens")
+    verifier = TokenVerifier(jwt_config(settings, dev_secret))
+    dev_login = DevLogin(dev_secret) if dev_secret else None
+
+    async with AsyncExitStack() as stack:
+        bus = await stack.enter_async_context(open_bus(settings.bus_url))
+        store, presence = open_state(settings.state_url, clock)
+        store = await stack.enter_async_context(store)
+        presence = await stack.enter_async_context(presence)
+        history = await stack.enter_async_context(open_history(settings.resolved_history_url))
+        service = await stack.enter_async_context(GameService(
+            bus=bus, store=store, history=history, presence=presence,
+            dice=dice or RandomDice.secure(), clock=clock,
+            settings=ServiceSettings(rules=rule_settings(settings),
+                                     timer_interval=settings.timer_interval),
+        ))
+        gateway = await stack.enter_async_context(Gateway(
+            bus=bus, presence=presence, verifier=verifier,
+            gateway_id=GatewayId(settings.gateway_id) if settings.gateway_id else None,
+            options=gateway_options(settings),
+        ))
+        app = build_app(gateway=gateway, history=history, verifier=verifier,
+                        probes={"bus": bus.ping, "state": store.ping, "history": history.ping},
+                        dev_login=dev_login)
+        port = await stack.enter_async_context(_serving(app, settings.host, settings.port,
+                                                        gateway))
+        yield Running(settings.host, port, gateway, service, dev_login)
+
+
+@asynccontextmanager
+async def _serving(app: web.Application, host: str, port: int,
+                   gateway: Gateway) -> AsyncIterator[int]:
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, backlog=4096, reuse_address=True)
+    await site.start()
+    try:
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        yield sockets[0].getsockname()[1] if sockets else port
+    finally:
+        with contextlib.suppress(Exception):
+            await gateway.shutdown()  # 1001 to every socket before the server stops
+        await runner.cleanup()
