@@ -1,0 +1,67 @@
+"""Shared fixtures: an embedded server on 127.0.0.1:0 and token-bearing clients."""
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+
+from blazing.gateway.auth import issue_token
+from blazing.rooms.context import RandomDice
+from blazing.settings import Settings
+from blazing.wiring import Running, embedded
+from tests.support.client import WsClient
+
+SECRET = "test-secret-that-is-long-enough-for-hs256"
+
+# One scaled time unit for tests that depend on timers; raise it on a slow machine.
+TIME_UNIT = float(os.environ.get("BLAZING_TEST_TIME_UNIT", "0.2"))
+
+
+def token_for(user_id: int, username: str, **extra: Any) -> str:
+    return issue_token(secret=SECRET, user_id=user_id, username=username, **extra)
+
+
+ServerFactory = Callable[..., Awaitable[Running]]
+
+
+@pytest.fixture
+async def make_server() -> AsyncIterator[ServerFactory]:
+    async with AsyncExitStack() as stack:
+
+        async def start(seed: int = 7, **overrides: Any) -> Running:
+            options: dict[str, Any] = {"port": 0, "history_url": "sqlite:///:memory:",
+                                       "jwt_secret": SECRET, "timer_interval": 0.02}
+            options.update(overrides)
+            return await stack.enter_async_context(
+                embedded(Settings(**options), dice=RandomDice.seeded(seed)))
+
+        yield start
+
+
+@pytest.fixture
+async def server(make_server: ServerFactory) -> Running:
+    return await make_server()
+
+
+ClientFactory = Callable[..., Awaitable[WsClient]]
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[ClientFactory]:
+    clients: list[WsClient] = []
+
+    async def open_client(running: Running, user_id: int, username: str | None = None,
+                          *, authenticated: bool = True, **kw: Any) -> WsClient:
+        name = username or f"user{user_id}"
+        token = token_for(user_id, name) if authenticated else None
+        client = await WsClient.connect(running.ws_url, name, token=token, **kw)
+        clients.append(client)
+        if authenticated:
+            await client.expect("authenticated", user_id=user_id)
+        return client
+
+    yield open_client
+    for client in clients:
+        await client.close()
