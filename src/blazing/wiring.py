@@ -156,6 +156,14 @@ async def embedded(
         yield Running(settings.host, port, gateway, service, dev_login)
 
 
+def _bound_port(runner: web.AppRunner, requested: int) -> int:
+    """The port actually bound (differs from ``requested`` when that was 0)."""
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return requested
+
+
 @asynccontextmanager
 async def _serving(app: web.Application, host: str, port: int,
                    gateway: Gateway) -> AsyncIterator[int]:
@@ -164,8 +172,7 @@ async def _serving(app: web.Application, host: str, port: int,
     site = web.TCPSite(runner, host, port, backlog=4096, reuse_address=True)
     await site.start()
     try:
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        yield sockets[0].getsockname()[1] if sockets else port
+        yield _bound_port(runner, port)
     finally:
         with contextlib.suppress(Exception):
             await gateway.shutdown()  # 1001 to every socket before the server stops

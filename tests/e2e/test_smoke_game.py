@@ -1,5 +1,5 @@
-from tests.conftest import ClientFactory
 from blazing.wiring import Running
+from tests.conftest import ClientFactory
 
 
 async def test_two_players_play_a_whole_game(server: Running, connect: ClientFactory) -> None:

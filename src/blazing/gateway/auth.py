@@ -59,7 +59,6 @@ class TokenVerifier:
     def verify(self, token: str) -> Identity:
         if len(token) > MAX_TOKEN_LENGTH:
             raise AuthError("token too large")
-        options = {"require": ["exp", "sub"]}
         try:
             claims = jwt.decode(
                 token,
@@ -68,7 +67,8 @@ class TokenVerifier:
                 issuer=self._config.issuer,
                 audience=self._config.audience,
                 leeway=LEEWAY_SECONDS,
-                options={**options, "verify_aud": self._config.audience is not None},
+                options={"require": ["exp", "sub"],
+                         "verify_aud": self._config.audience is not None},
             )
         except jwt.ExpiredSignatureError:
             raise AuthError("token expired") from None

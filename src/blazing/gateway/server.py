@@ -11,7 +11,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import msgspec
@@ -44,7 +44,7 @@ PING_INTERVAL = 30.0  # WebSocket ping frames, to find dead TCP peers
 
 @dataclass(frozen=True, slots=True)
 class GatewayOptions:
-    limits: GatewayLimits = GatewayLimits()
+    limits: GatewayLimits = field(default_factory=GatewayLimits)
     allowed_origins: frozenset[str] = frozenset()  # empty: any origin
     sweep_interval: float = SWEEP_INTERVAL
 
@@ -60,6 +60,7 @@ class Connection:
         self._writer = asyncio.create_task(self._write(), name=f"writer-{self.socket_id}")
         self.close_requested: tuple[int, str] | None = None
         self.admitted = False  # registered in the hub and presence
+        self._closer: asyncio.Task[None] | None = None
 
     def push(self, data: bytes) -> None:
         if self.close_requested is not None:
@@ -77,7 +78,7 @@ class Connection:
         self.close_requested = (code, reason)
         if code == CloseCode.TOO_SLOW:
             self._writer.cancel()
-            asyncio.create_task(self._close(code, reason))
+            self._closer = asyncio.create_task(self._close(code, reason))
         else:
             with contextlib.suppress(asyncio.QueueFull):
                 self._queue.put_nowait(b"")  # sentinel: close after the backlog

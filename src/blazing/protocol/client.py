@@ -22,57 +22,57 @@ class _Command(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     request_id: RequestId | None = None
 
 
-class Auth(_Command, tag="auth"):
+class Auth(_Command, frozen=True, tag="auth"):
     username: str | None = None
     avatar_id: int | None = None
     token: Annotated[str, msgspec.Meta(max_length=8192)] | None = None
 
 
-class Ping(_Command, tag="ping"):
+class Ping(_Command, frozen=True, tag="ping"):
     pass
 
 
-class ListRooms(_Command, tag="list_rooms"):
+class ListRooms(_Command, frozen=True, tag="list_rooms"):
     game_type: Annotated[str, msgspec.Meta(max_length=64)] | None = None
 
 
-class CreateRoom(_Command, tag="create_room"):
+class CreateRoom(_Command, frozen=True, tag="create_room"):
     game_type: Annotated[str, msgspec.Meta(max_length=64)]
     room_name: RawName
     username: str | None = None
     avatar_id: int | None = None
 
 
-class JoinRoom(_Command, tag="join_room"):
+class JoinRoom(_Command, frozen=True, tag="join_room"):
     room_name: RawName | None = None
     room_id: RoomIdField | None = None
 
 
-class LeaveRoom(_Command, tag="leave_room"):
+class LeaveRoom(_Command, frozen=True, tag="leave_room"):
     room_id: RoomIdField
 
 
-class RejoinRoom(_Command, tag="rejoin_room"):
+class RejoinRoom(_Command, frozen=True, tag="rejoin_room"):
     room_id: RoomIdField
 
 
-class Ready(_Command, tag="ready"):
+class Ready(_Command, frozen=True, tag="ready"):
     room_id: RoomIdField
 
 
-class Spectate(_Command, tag="spectate"):
+class Spectate(_Command, frozen=True, tag="spectate"):
     room_id: RoomIdField
 
 
-class LeaveSpectate(_Command, tag="leave_spectate"):
+class LeaveSpectate(_Command, frozen=True, tag="leave_spectate"):
     room_id: RoomIdField
 
 
-class Roll(_Command, tag="bigger_dice.roll"):
+class Roll(_Command, frozen=True, tag="bigger_dice.roll"):
     room_id: RoomIdField
 
 
-class ChatSend(_Command, tag="chat_send"):
+class ChatSend(_Command, frozen=True, tag="chat_send"):
     room_id: RoomIdField
     text: RawText
 

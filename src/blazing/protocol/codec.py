@@ -19,8 +19,8 @@ from blazing.protocol.envelope import ServiceCommand
 ROOM_NAME_MAX = 64
 CHAT_TEXT_MAX = 500
 
-_client_decoder = msgspec.json.Decoder(ClientMessage)  # type: ignore[arg-type]
-_service_decoder = msgspec.json.Decoder(ServiceCommand)  # type: ignore[arg-type]
+_client_decoder = msgspec.json.Decoder(ClientMessage)
+_service_decoder = msgspec.json.Decoder(ServiceCommand)
 _encoder = msgspec.json.Encoder()
 
 
@@ -68,7 +68,7 @@ def decode_service_command(payload: bytes) -> ServiceCommand:
     except msgspec.DecodeError as exc:
         raise ClientError(ErrorCode.INVALID_MESSAGE, f"malformed JSON: {exc}") from None
     if isinstance(message, client._Command):
-        return validate(message)  # type: ignore[arg-type]
+        return validate(message)
     return message
 
 

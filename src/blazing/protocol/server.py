@@ -17,101 +17,101 @@ class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     pass
 
 
-class _RoomEvent(_Event):
+class _RoomEvent(_Event, frozen=True):
     room_id: RoomId
     seq: int
 
 
-class Authenticated(_Event, tag="authenticated"):
+class Authenticated(_Event, frozen=True, tag="authenticated"):
     user_id: UserId
     username: str
     avatar_id: int | None
     socket_id: SocketId
 
 
-class Pong(_Event, tag="pong"):
+class Pong(_Event, frozen=True, tag="pong"):
     server_time: datetime
 
 
-class RoomList(_Event, tag="room_list"):
+class RoomList(_Event, frozen=True, tag="room_list"):
     rooms: list[RoomSummary]
 
 
-class RoomCreated(_RoomEvent, tag="room_created"):
+class RoomCreated(_RoomEvent, frozen=True, tag="room_created"):
     room_name: str
     game_type: str
     host_id: UserId
     host_username: str
 
 
-class RoomJoined(_RoomEvent, tag="room_joined"):
+class RoomJoined(_RoomEvent, frozen=True, tag="room_joined"):
     room_name: str
     player: GamePlayer
 
 
-class PlayerLeft(_RoomEvent, tag="player_left"):
+class PlayerLeft(_RoomEvent, frozen=True, tag="player_left"):
     user_id: UserId
     username: str
 
 
-class HostChanged(_RoomEvent, tag="host_changed"):
+class HostChanged(_RoomEvent, frozen=True, tag="host_changed"):
     """Extension: the host left a waiting room and another player took over."""
 
     host_id: UserId
     host_username: str
 
 
-class PlayerRejoined(_RoomEvent, tag="player_rejoined"):
+class PlayerRejoined(_RoomEvent, frozen=True, tag="player_rejoined"):
     user_id: UserId
     username: str
 
 
-class PlayerDisconnected(_RoomEvent, tag="player_disconnected"):
+class PlayerDisconnected(_RoomEvent, frozen=True, tag="player_disconnected"):
     user_id: UserId
     username: str
     grace_seconds: float
     deadline: datetime
 
 
-class PlayerReady(_RoomEvent, tag="player_ready"):
+class PlayerReady(_RoomEvent, frozen=True, tag="player_ready"):
     user_id: UserId
     username: str
 
 
-class RoomState(_RoomEvent, tag="room_state"):
+class RoomState(_RoomEvent, frozen=True, tag="room_state"):
     room: GameRoom
 
 
-class RoomUpdated(RoomSummary, tag="room_updated", tag_field="type"):
+class RoomUpdated(RoomSummary, frozen=True, tag="room_updated", tag_field="type"):
     """Lobby update: the fields are those of RoomSummary."""
 
 
-class RoomRemoved(_Event, tag="room_removed"):
+class RoomRemoved(_Event, frozen=True, tag="room_removed"):
     room_id: RoomId
 
 
-class SpectatorJoined(_RoomEvent, tag="spectator_joined"):
+class SpectatorJoined(_RoomEvent, frozen=True, tag="spectator_joined"):
     user_id: UserId
     username: str
 
 
-class SpectatorLeft(_RoomEvent, tag="spectator_left"):
+class SpectatorLeft(_RoomEvent, frozen=True, tag="spectator_left"):
     user_id: UserId
     username: str
 
 
-class GameStarted(_RoomEvent, tag="game_started"):
+class GameStarted(_RoomEvent, frozen=True, tag="game_started"):
     players: list[GamePlayer]
     first_turn: UserId
 
 
-class TurnChanged(_RoomEvent, tag="turn_changed"):
+class TurnChanged(_RoomEvent, frozen=True, tag="turn_changed"):
     current_turn: UserId
     turn_number: int
     turn_deadline: datetime | None
 
 
-class DiceRolled(_RoomEvent, tag="bigger_dice.rolled"):
+class DiceRolled(_RoomEvent, frozen=True, tag="bigger_dice.rolled"):
     player_id: UserId
     player_username: str
     roll: int
@@ -119,7 +119,7 @@ class DiceRolled(_RoomEvent, tag="bigger_dice.rolled"):
     auto: bool = False
 
 
-class RoundResult(_RoomEvent, tag="bigger_dice.round_result"):
+class RoundResult(_RoomEvent, frozen=True, tag="bigger_dice.round_result"):
     round: int
     player1_id: UserId
     player1_roll: int
@@ -129,21 +129,21 @@ class RoundResult(_RoomEvent, tag="bigger_dice.round_result"):
     is_tie: bool
 
 
-class GameEnded(_RoomEvent, tag="game_ended"):
+class GameEnded(_RoomEvent, frozen=True, tag="game_ended"):
     winner_id: UserId | None
     winner_username: str | None
     final_scores: list[tuple[UserId, str, int]]
     reason: str  # won | forfeit | disconnected | abandoned
 
 
-class ChatMessage(_RoomEvent, tag="chat_message"):
+class ChatMessage(_RoomEvent, frozen=True, tag="chat_message"):
     user_id: UserId
     username: str
     text: str
     sent_at: datetime
 
 
-class Error(_Event, tag="error", omit_defaults=True):
+class Error(_Event, frozen=True, tag="error", omit_defaults=True):
     code: str
     message: str
     socket_id: SocketId

@@ -66,6 +66,6 @@ class Context:
     command_id: str = ""
     # Facts looked up by the service before applying a command. A store write
     # re-checks the claims they stand for, so a stale fact only costs a retry.
-    new_room_id: RoomId = RoomId("")
+    new_room_id: RoomId | None = None  # id for a room this command creates
     actor_room: RoomId | None = None  # the actor's active room as a player
     name_owner: RoomId | None = None  # active room already holding the requested name

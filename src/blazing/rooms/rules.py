@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import msgspec
 
-from blazing.errors import ErrorCode
+from blazing.errors import ErrorCode, ServerFault
 from blazing.games import registry
 from blazing.ids import RoomId, UserId
 from blazing.protocol import client as cmd
@@ -87,6 +87,8 @@ def _create(command: cmd.CreateRoom, actor: Actor, ctx: Context) -> Tx | Outcome
     if ctx.name_owner is not None:
         return refuse(None, ErrorCode.ROOM_NAME_TAKEN,
                       f"a room named {command.room_name!r} already exists")
+    if ctx.new_room_id is None:
+        raise ServerFault("create_room without a new room id")
     room = Room(
         room_id=ctx.new_room_id,
         room_name=command.room_name,

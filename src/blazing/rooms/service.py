@@ -176,9 +176,8 @@ class GameService:
                      room_id: RoomId | None) -> None:
         for _ in range(MAX_ATTEMPTS):
             ctx = await self._context(command_id, command, actor)
-            if room_id is None:
-                room_id = ctx.new_room_id
-            room = await self._store.load(room_id)
+            room_id = room_id or ctx.new_room_id
+            room = await self._store.load(room_id) if room_id else None
             outcome = rules.apply(room, command, actor, ctx)
             if outcome.error is not None:
                 raise outcome.error
@@ -195,8 +194,7 @@ class GameService:
 
     async def _context(self, command_id: str, command: ServiceCommand,
                        actor: Actor) -> Context:
-        actor_room = name_owner = None
-        new_room_id = RoomId("")
+        actor_room = name_owner = new_room_id = None
         if isinstance(command, cmd.CreateRoom):
             new_room_id = room_id_for(command_id)
             actor_room = await self._store.player_room(actor.user_id)
