@@ -31,7 +31,10 @@ def apply(room: Room | None, command: ServiceCommand, actor: Actor, ctx: Context
     if room is not None and ctx.command_id and ctx.command_id in room.applied:
         return Outcome(room, room)  # redelivered: already applied once
     if isinstance(command, cmd.CreateRoom):
-        return _finish(None, _create(command, actor, ctx), ctx)
+        created = _create(command, actor, ctx)
+        if isinstance(created, Outcome):
+            return Outcome(room, room, (), created.error)
+        return _finish(None, created, ctx)
     if room is None:
         return refuse(None, ErrorCode.ROOM_NOT_FOUND, "no such room")
     if isinstance(command, UserDisconnected):

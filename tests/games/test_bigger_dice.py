@@ -1,0 +1,78 @@
+"""Bigger Dice scoring and turns (SPEC §4) with scripted dice."""
+
+from blazing.protocol.models import RoomStatus
+from tests.support.table import ScriptedDice, Table
+
+
+def play(table: Table, rolls: list[tuple[int, int]]) -> None:
+    """Play rounds given as (opener roll, closer roll); player 1 opens."""
+    for a, b in rolls:
+        table.dice.rolls = [a]
+        assert table.roll(1).error is None
+        table.dice.rolls = [b]
+        assert table.roll(2).error is None
+
+
+def test_higher_roll_wins_the_round_and_ties_score_nothing() -> None:
+    table = Table(dice=ScriptedDice([1], first=0))
+    table.start()
+    play(table, [(5, 3), (2, 2), (1, 6)])
+    assert (table.score(1), table.score(2)) == (1, 1)
+    results = table.of_type("bigger_dice.round_result")
+    assert [(r["winner_id"], r["is_tie"]) for r in results] == [(1, False), (None, True),
+                                                                (2, False)]
+    assert [r["round"] for r in results] == [1, 2, 3]
+
+
+def test_new_score_includes_the_point_of_the_round_the_roll_completed() -> None:
+    table = Table(dice=ScriptedDice([1], first=0))
+    table.start()
+    play(table, [(1, 6)])
+    rolled = table.of_type("bigger_dice.rolled")
+    assert [(r["player_id"], r["new_score"]) for r in rolled] == [(1, 0), (2, 1)]
+
+
+def test_the_first_player_opens_every_round_and_turns_alternate() -> None:
+    table = Table(dice=ScriptedDice([1], first=1))  # player 2 goes first
+    table.start()
+    for a, b in [(4, 2), (3, 3), (1, 2)]:
+        table.dice.rolls = [a]
+        assert table.roll(2).error is None
+        table.dice.rolls = [b]
+        assert table.roll(1).error is None
+    turns = [t["current_turn"] for t in table.of_type("turn_changed")]
+    assert turns == [2, 1, 2, 1, 2, 1, 2]
+    assert [t["turn_number"] for t in table.of_type("turn_changed")] == list(range(1, 8))
+
+
+def test_first_to_ten_wins_and_the_game_ends_with_final_scores() -> None:
+    table = Table(dice=ScriptedDice([1], first=0))
+    table.start()
+    play(table, [(6, 1)] * 9 + [(1, 6)] * 3)
+    assert (table.score(1), table.score(2)) == (9, 3)
+    play(table, [(6, 1)])
+    room = table.room
+    assert room is not None
+    assert room.status == RoomStatus.FINISHED and room.winner_id == 1
+    ended = table.last("game_ended")
+    assert ended["reason"] == "won" and ended["winner_username"] == "user1"
+    assert ended["final_scores"] == [(1, "user1", 10), (2, "user2", 3)]
+    assert table.types()[-4:] == ["bigger_dice.rolled", "bigger_dice.round_result",
+                                  "game_ended", "room_removed"]
+    assert room.current_turn is None
+    assert table.roll(1).error is not None  # nothing after the end
+
+
+def test_a_whole_game_replays_identically_from_the_same_seed() -> None:
+    def run(seed: int) -> list[object]:
+        from blazing.rooms.context import RandomDice
+
+        table = Table(dice=RandomDice.seeded(seed))
+        table.start()
+        while table.room is not None and table.room.status == RoomStatus.IN_PROGRESS:
+            assert table.room.current_turn is not None
+            table.roll(table.room.current_turn)
+        return [e.event for e in table.events]
+
+    assert run(42) == run(42)
+    assert run(42) != run(43)
