@@ -105,6 +105,7 @@ class Running:
     port: int
     gateway: Gateway
     service: GameService | None
+    store: RoomStore
     dev_login: DevLogin | None
 
     @property
@@ -153,7 +154,7 @@ async def embedded(
                         dev_login=dev_login)
         port = await stack.enter_async_context(_serving(app, settings.host, settings.port,
                                                         gateway))
-        yield Running(settings.host, port, gateway, service, dev_login)
+        yield Running(settings.host, port, gateway, service, store, dev_login)
 
 
 def _bound_port(runner: web.AppRunner, requested: int) -> int:

@@ -99,10 +99,17 @@ class Connection:
         with contextlib.suppress(Exception):
             await self.ws.close(code=code, message=reason.encode()[:120])
 
-    async def finish(self) -> None:
+    async def finish(self, flush_timeout: float = 2.0) -> None:
+        """Stop the writer; a requested close first flushes what was queued."""
+        if self.close_requested is not None and not self._writer.done():
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._writer), flush_timeout)
         self._writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._writer
+        if self._closer is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._closer
 
 
 class Gateway:

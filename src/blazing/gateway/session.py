@@ -95,7 +95,10 @@ class Session:
             return self._rate_limited(frame)
         self._refused_in_a_row = 0
         if len(frame) > self._limits.max_frame_bytes:
-            return self.on_oversize(len(frame), now)
+            # Echo the request id if the frame is not absurdly large to look into.
+            small_enough = len(frame) <= self._limits.hard_frame_bytes
+            return self.on_oversize(len(frame), now,
+                                    peek_request_id(frame) if small_enough else None)
         try:
             message = decode_client(frame)
         except ClientError as exc:
@@ -112,13 +115,14 @@ class Session:
         return self._error(ErrorCode.INVALID_MESSAGE, "binary frames are not accepted; send "
                            "JSON text frames", None)
 
-    def on_oversize(self, size: int, now: float) -> Reaction:
+    def on_oversize(self, size: int, now: float, request_id: str | None = None) -> Reaction:
         """A frame over the limit (reported by the transport or found here)."""
         self.last_inbound = now
         self._oversize += 1
         limit = self._limits.max_frame_bytes
         reaction = self._error(ErrorCode.MESSAGE_TOO_LARGE,
-                               f"frame of {size} bytes exceeds the {limit}-byte limit", None)
+                               f"frame of {size} bytes exceeds the {limit}-byte limit",
+                               request_id)
         if size > self._limits.hard_frame_bytes or \
                 self._oversize >= self._limits.oversize_close_after:
             reaction.close = (CloseCode.MESSAGE_TOO_LARGE, "message too large")

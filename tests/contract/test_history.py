@@ -1,0 +1,68 @@
+"""Contract of the HistoryStore port, for every adapter."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from blazing.history.base import ChatEntry, GameRecord, PlayerResult
+from blazing.ids import RoomId, UserId
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def record(players: list[int], minutes: int, winner: int | None = None,
+           room_id: str | None = None) -> GameRecord:
+    finished = T0 + timedelta(minutes=minutes)
+    return GameRecord(
+        room_id=RoomId(room_id or f"room_{uuid.uuid4().hex[:16]}"),
+        room_name="Table",
+        game_type="bigger_dice",
+        players=[PlayerResult(user_id=UserId(u), username=f"u{u}",
+                              final_score=10 if u == winner else 3, is_winner=u == winner)
+                 for u in players],
+        winner_id=UserId(winner) if winner else None,
+        reason="won" if winner else "abandoned",
+        rounds=[{"round": 1, "rolls": [[players[0], 6], [players[1], 2]],
+                 "winner_id": players[0], "is_tie": False}],
+        chat=[ChatEntry(user_id=UserId(players[0]), username="u", text="<b>gg</b>",
+                        sent_at=finished)],
+        started_at=finished - timedelta(minutes=5),
+        finished_at=finished,
+        duration_seconds=300.0,
+    )
+
+
+def user() -> int:
+    return uuid.uuid4().int % 10**12 + 1
+
+
+async def test_a_recorded_game_reads_back_equal(history: Any) -> None:
+    game = record([user(), user()], 1)
+    await history.record(game)
+    assert await history.get(game.room_id) == game
+
+
+async def test_an_unknown_room_has_no_history(history: Any) -> None:
+    assert await history.get(RoomId("room_" + uuid.uuid4().hex)) is None
+
+
+async def test_a_users_games_come_newest_first_and_limited(history: Any) -> None:
+    me, other = user(), user()
+    games = [record([me, other], minutes) for minutes in (5, 1, 9, 3)]
+    for game in games:
+        await history.record(game)
+    await history.record(record([other, user()], 20))  # not mine
+    mine = await history.for_user(UserId(me), 3)
+    assert [g.finished_at for g in mine] == [T0 + timedelta(minutes=m) for m in (9, 5, 3)]
+
+
+async def test_recording_a_room_again_replaces_it(history: Any) -> None:
+    me = user()
+    first = record([me, user()], 1)
+    await history.record(first)
+    await history.record(first)
+    assert len(await history.for_user(UserId(me), 10)) == 1
+
+
+async def test_ping_answers(history: Any) -> None:
+    await history.ping()

@@ -1,0 +1,159 @@
+"""Contract of the RoomStore port, for every adapter."""
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+import pytest
+
+from blazing.errors import Conflict
+from blazing.ids import RoomId, UserId
+from blazing.protocol.models import RoomStatus
+from blazing.rooms.model import Room
+from blazing.state.base import plan_commit
+from tests.support.table import T0, Table
+
+
+def fresh_table(name: str | None = None) -> Table:
+    """A waiting room with one player, under a unique id and name and user, so that
+    backends can be shared between tests."""
+    table = Table()
+    table.create(unique_user(), name or f"Table {uuid.uuid4().hex[:10]}")
+    assert table.room is not None
+    table.room = msgspec.structs.replace(table.room,
+                                         room_id=RoomId(f"room_{uuid.uuid4().hex[:16]}"))
+    return table
+
+
+def unique_user() -> int:
+    return uuid.uuid4().int % 10**12 + 1
+
+
+def with_players(room: Room, *users: int) -> Room:
+    players = tuple(msgspec.structs.replace(room.players[0], user_id=UserId(u)) for u in users)
+    return msgspec.structs.replace(room, players=players, host_id=UserId(users[0]))
+
+
+def bump(room: Room, **changes: Any) -> Room:
+    return msgspec.structs.replace(room, version=room.version + 1, **changes)
+
+
+async def created(store: Any, room: Room) -> Room:
+    await store.commit(plan_commit(None, room))
+    return room
+
+
+async def test_a_missing_room_loads_as_none(store: Any) -> None:
+    assert await store.load(RoomId("room_missing_" + uuid.uuid4().hex)) is None
+
+
+async def test_a_committed_room_loads_back_equal(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    assert await store.load(room.room_id) == room
+
+
+async def test_creating_the_same_room_twice_conflicts(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    with pytest.raises(Conflict):
+        await store.commit(plan_commit(None, room))
+
+
+async def test_a_stale_version_conflicts_and_writes_nothing(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    newer = bump(room, turn_number=5)
+    await store.commit(plan_commit(room, newer))
+    with pytest.raises(Conflict):
+        await store.commit(plan_commit(room, bump(room, turn_number=9)))
+    assert await store.load(room.room_id) == newer
+
+
+async def test_names_are_unique_among_active_rooms_case_insensitively(store: Any) -> None:
+    name = f"Name {uuid.uuid4().hex[:8]}"
+    first = await created(store, fresh_table(name).room)  # type: ignore[arg-type]
+    assert await store.room_named(name.upper()) == first.room_id
+    second = fresh_table(name.lower()).room
+    assert second is not None
+    with pytest.raises(Conflict):
+        await store.commit(plan_commit(None, second))
+    ended = bump(first, status=RoomStatus.ABANDONED, finished_at=T0)
+    await store.commit(plan_commit(first, ended))
+    assert await store.room_named(name) is None
+    await store.commit(plan_commit(None, second))
+    assert await store.room_named(name) == second.room_id
+
+
+async def test_a_user_plays_in_one_active_room_at_a_time(store: Any) -> None:
+    user = unique_user()
+    first = await created(store, with_players(fresh_table().room, user))  # type: ignore[arg-type]
+    assert await store.player_room(UserId(user)) == first.room_id
+    second = with_players(fresh_table().room, user)  # type: ignore[arg-type]
+    with pytest.raises(Conflict):
+        await store.commit(plan_commit(None, second))
+    finished = bump(first, status=RoomStatus.FINISHED, finished_at=T0)
+    await store.commit(plan_commit(first, finished))
+    assert await store.player_room(UserId(user)) is None
+    await store.commit(plan_commit(None, second))
+    assert await store.player_room(UserId(user)) == second.room_id
+
+
+async def test_spectating_is_indexed_per_user(store: Any) -> None:
+    table = fresh_table()
+    room = await created(store, table.room)  # type: ignore[arg-type]
+    viewer = unique_user()
+    table.spectate(viewer)
+    assert table.room is not None
+    watched = msgspec.structs.replace(table.room, room_id=room.room_id)
+    await store.commit(plan_commit(room, watched))
+    assert await store.watched_rooms(UserId(viewer)) == [room.room_id]
+    gone = bump(watched, spectators=())
+    await store.commit(plan_commit(watched, gone))
+    assert await store.watched_rooms(UserId(viewer)) == []
+
+
+async def test_active_rooms_lists_only_waiting_and_in_progress(store: Any) -> None:
+    active = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    other = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    await store.commit(plan_commit(other, bump(other, status=RoomStatus.ABANDONED,
+                                                finished_at=T0)))
+    ids = {r.room_id for r in await store.active_rooms(10_000)}
+    assert active.room_id in ids and other.room_id not in ids
+
+
+async def test_due_returns_rooms_whose_deadline_has_passed(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    timed = bump(room, expires_at=T0 + timedelta(seconds=30), status=RoomStatus.ABANDONED,
+                 finished_at=T0)
+    await store.commit(plan_commit(room, timed))
+    assert room.room_id not in await store.due(T0 + timedelta(seconds=29), 10_000)
+    assert room.room_id in await store.due(T0 + timedelta(seconds=31), 10_000)
+
+
+async def test_deleting_a_room_removes_it_and_its_timer(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    timed = bump(room, expires_at=T0, status=RoomStatus.ABANDONED, finished_at=T0)
+    await store.commit(plan_commit(room, timed))
+    await store.commit(plan_commit(timed, None))
+    assert await store.load(room.room_id) is None
+    assert room.room_id not in await store.due(T0 + timedelta(days=1), 10_000)
+
+
+async def test_concurrent_writers_of_one_version_exactly_one_wins(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+
+    async def write(n: int) -> bool:
+        try:
+            await store.commit(plan_commit(room, bump(room, turn_number=n)))
+        except Conflict:
+            return False
+        return True
+
+    results = await asyncio.gather(*(write(n) for n in range(20)))
+    assert sum(results) == 1
+    stored = await store.load(room.room_id)
+    assert stored is not None and stored.version == room.version + 1
+
+
+async def test_ping_answers(store: Any) -> None:
+    await store.ping()

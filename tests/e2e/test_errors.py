@@ -1,0 +1,171 @@
+"""Every error code of SPEC §6 over real sockets: one error per refused command,
+the right code, the request id echoed, and the connection and room unharmed."""
+
+import json
+from typing import Any
+
+import pytest
+
+from blazing.errors import DependencyUnavailable, ErrorCode
+from blazing.wiring import Running
+from tests.conftest import ClientFactory, ServerFactory
+from tests.e2e.helpers import open_room, start_game
+from tests.support.client import WsClient
+
+_counter = iter(range(1, 10**6))
+
+
+async def refused(client: WsClient, code: ErrorCode, type_: str | None = None,
+                  raw: str | bytes | None = None, **fields: Any) -> dict[str, Any]:
+    """Send one bad command and check it yields exactly one error of ``code``."""
+    request_id = f"req-{next(_counter)}"
+    if raw is not None:
+        await client.send_raw(raw)
+    else:
+        assert type_ is not None
+        await client.send(type_, request_id=request_id, **fields)
+    error = await client.expect("error")
+    assert error["code"] == code, error
+    if raw is None:
+        assert error["request_id"] == request_id
+    # A barrier through the same path: nothing else was caused by the refusal.
+    marker = len(client.log)
+    await client.send("list_rooms")
+    await client.expect("room_list")
+    assert [m for m in client.log[marker:] if m["type"] == "error"] == []
+    return error
+
+
+async def test_gateway_level_refusals(server: Running, connect: ClientFactory) -> None:
+    alice = await connect(server, 1, "alice")
+    await refused(alice, ErrorCode.INVALID_MESSAGE, raw="{not json")
+    await refused(alice, ErrorCode.INVALID_MESSAGE, raw=b"\x00binary")
+    await refused(alice, ErrorCode.INVALID_MESSAGE, "ready")
+    await refused(alice, ErrorCode.UNKNOWN_TYPE, "teleport")
+    await refused(alice, ErrorCode.USER_MISMATCH, "create_room", user_id=2,
+                  game_type="bigger_dice", room_name="Mine")
+    await refused(alice, ErrorCode.MESSAGE_TOO_LARGE, "chat_send", room_id="r",
+                  text="x" * 20_000)
+    assert not alice.closed.is_set()
+
+
+async def test_unauthenticated_sockets_may_only_auth_and_ping(server: Running,
+                                                              connect: ClientFactory) -> None:
+    anon = await connect(server, 0, authenticated=False)
+    await anon.send("list_rooms", request_id="r1")
+    error = await anon.expect_error("UNAUTHORIZED")
+    assert error["request_id"] == "r1"
+    await anon.send("ping")
+    await anon.expect("pong")
+
+
+async def test_room_rule_refusals(server: Running, connect: ClientFactory) -> None:
+    alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
+    carol, dave = await connect(server, 3, "carol"), await connect(server, 4, "dave")
+    await refused(alice, ErrorCode.INVALID_GAME_TYPE, "create_room", game_type="chess",
+                  room_name="Chess")
+    await refused(alice, ErrorCode.ROOM_NOT_FOUND, "join_room", room_name="Nowhere")
+    await refused(alice, ErrorCode.ROOM_NOT_FOUND, "rejoin_room", room_id="room_doesnotexist")
+    room_id = await open_room(alice, bob, "Full house")
+    await refused(carol, ErrorCode.ROOM_NAME_TAKEN, "create_room", game_type="bigger_dice",
+                  room_name="FULL HOUSE")
+    await refused(alice, ErrorCode.ALREADY_IN_ROOM, "create_room", game_type="bigger_dice",
+                  room_name="Second")
+    await refused(carol, ErrorCode.ROOM_FULL, "join_room", room_id=room_id)
+    await refused(carol, ErrorCode.NOT_IN_ROOM, "ready", room_id=room_id)
+    await refused(carol, ErrorCode.NOT_IN_ROOM, "rejoin_room", room_id=room_id)
+    await refused(alice, ErrorCode.GAME_NOT_IN_PROGRESS, "bigger_dice.roll", room_id=room_id)
+    await refused(alice, ErrorCode.ALREADY_IN_ROOM, "spectate", room_id=room_id)
+    await alice.send("ready", room_id=room_id)
+    await bob.send("ready", room_id=room_id)
+    started = await alice.expect("game_started")
+    await carol.send("spectate", room_id=room_id)
+    await carol.expect("room_state")
+    await refused(carol, ErrorCode.NOT_A_PLAYER, "bigger_dice.roll", room_id=room_id)
+    await refused(dave, ErrorCode.NOT_A_PLAYER, "bigger_dice.roll", room_id=room_id)
+    await refused(dave, ErrorCode.GAME_ALREADY_STARTED, "join_room", room_id=room_id)
+    waiting = bob if started["first_turn"] == 1 else alice
+    await refused(waiting, ErrorCode.NOT_YOUR_TURN, "bigger_dice.roll", room_id=room_id)
+    # None of it touched the game: the right player can still roll.
+    mover = alice if waiting is bob else bob
+    await mover.send("bigger_dice.roll", room_id=room_id)
+    await carol.expect("bigger_dice.rolled", player_id=started["first_turn"])
+
+
+async def test_spectator_limit(make_server: ServerFactory, connect: ClientFactory) -> None:
+    server = await make_server(spectator_limit=1)
+    alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
+    carol, dave = await connect(server, 3, "carol"), await connect(server, 4, "dave")
+    room_id = await open_room(alice, bob)
+    await carol.send("spectate", room_id=room_id)
+    await carol.expect("room_state")
+    await refused(dave, ErrorCode.SPECTATOR_LIMIT, "spectate", room_id=room_id)
+
+
+async def test_rate_limit_then_flood_close(make_server: ServerFactory,
+                                           connect: ClientFactory) -> None:
+    server = await make_server(rate_per_second=1.0, rate_burst=3.0, flood_close_after=5)
+    eve = await connect(server, 5, "eve")
+    bystander = await connect(server, 6, "bystander")
+    for _ in range(12):
+        if eve.closed.is_set():
+            break
+        await eve.send("ping")
+    await eve.expect_error("RATE_LIMITED")
+    assert await eve.wait_closed() == 4429
+    await bystander.send("ping")
+    await bystander.expect("pong")
+
+
+async def test_chat_rate_limit(make_server: ServerFactory, connect: ClientFactory) -> None:
+    server = await make_server(chat_limit=2)
+    alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
+    room_id = await open_room(alice, bob)
+    for text in ("one", "two"):
+        await alice.send("chat_send", room_id=room_id, text=text)
+        await alice.expect("chat_message", text=text)
+    await refused(alice, ErrorCode.RATE_LIMITED, "chat_send", room_id=room_id, text="three")
+
+
+async def test_a_store_outage_is_service_unavailable_and_changes_nothing(
+        server: Running, connect: ClientFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
+    room_id, first = await start_game(alice, bob)
+    mover = alice if first == 1 else bob
+
+    async def down(*args: object) -> None:
+        raise DependencyUnavailable("store is down")
+
+    monkeypatch.setattr(server.store, "commit", down)
+    await mover.send("bigger_dice.roll", room_id=room_id, request_id="during-outage")
+    error = await mover.expect_error("SERVICE_UNAVAILABLE")
+    assert error["request_id"] == "during-outage"
+    monkeypatch.undo()
+    await mover.send("rejoin_room", room_id=room_id)
+    state = await mover.expect("room_state")
+    assert state["room"]["turn_number"] == 1 and state["room"]["current_turn"] == first
+    await mover.send("bigger_dice.roll", room_id=room_id)
+    await mover.expect("bigger_dice.rolled", player_id=first)
+
+
+async def test_an_unexpected_fault_is_internal_error_and_the_server_goes_on(
+        server: Running, connect: ClientFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = await connect(server, 1, "alice")
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(server.store, "load", broken)
+    await alice.send("create_room", game_type="bigger_dice", room_name="Boom",
+                     request_id="bug")
+    assert (await alice.expect_error("INTERNAL_ERROR"))["request_id"] == "bug"
+    monkeypatch.undo()
+    await alice.send("create_room", game_type="bigger_dice", room_name="Fine")
+    await alice.expect("room_created")
+
+
+def test_every_error_code_is_exercised_here() -> None:
+    source = open(__file__).read()
+    for code in ErrorCode:
+        assert f"ErrorCode.{code.name}" in source or f'"{code.value}"' in source, code
+    assert json  # imported for raw frames
