@@ -1,0 +1,110 @@
+"""Authentication, timeouts, limits and shutdown over real sockets."""
+
+import aiohttp
+import pytest
+
+from blazing.gateway.auth import issue_token
+from blazing.settings import Settings
+from blazing.wiring import Running, embedded
+from tests.conftest import SECRET, TIME_UNIT, ClientFactory, ServerFactory, token_for
+from tests.support.client import WsClient
+
+
+async def test_a_cookie_token_signs_the_socket_in_at_the_upgrade(server: Running) -> None:
+    client = await WsClient.connect(server.ws_url, cookie=token_for(11, "kim"))
+    try:
+        hello = await client.expect("authenticated")
+        assert hello["user_id"] == 11 and hello["username"] == "kim"
+        assert hello["socket_id"].startswith("sock_")
+    finally:
+        await client.close()
+
+
+async def test_the_auth_message_signs_an_anonymous_socket_in(server: Running,
+                                                             connect: ClientFactory) -> None:
+    anon = await connect(server, 0, authenticated=False)
+    await anon.send("auth", token=token_for(12, "lee"), user_id="12")
+    assert (await anon.expect("authenticated"))["user_id"] == 12
+    await anon.send("list_rooms")
+    await anon.expect("room_list")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [issue_token(secret=SECRET, user_id=5, username="x", ttl_seconds=-30),
+     issue_token(secret="not-the-server-secret-but-long-enough", user_id=5, username="x")],
+    ids=["expired", "forged"],
+)
+async def test_a_bad_token_at_the_upgrade_closes_with_4401_and_a_reason(
+        server: Running, token: str) -> None:
+    client = await WsClient.connect(server.ws_url, token=token)
+    try:
+        assert await client.wait_closed() == 4401
+        assert client.ws.close_code == 4401
+    finally:
+        await client.close()
+
+
+async def test_a_bad_token_in_auth_closes_with_4401(server: Running,
+                                                    connect: ClientFactory) -> None:
+    anon = await connect(server, 0, authenticated=False)
+    await anon.send("auth", token="not.a.jwt")
+    assert await anon.wait_closed() == 4401
+
+
+async def test_cookie_and_query_tokens_for_different_users_are_refused(server: Running) -> None:
+    client = await WsClient.connect(server.ws_url, cookie=token_for(1, "a"),
+                                    token=token_for(2, "b"))
+    try:
+        assert await client.wait_closed() == 4401
+        assert not [m for m in client.log if m["type"] == "authenticated"]
+    finally:
+        await client.close()
+
+
+async def test_an_unauthenticated_socket_is_closed_after_the_auth_deadline(
+        make_server: ServerFactory, connect: ClientFactory) -> None:
+    server = await make_server(auth_timeout=TIME_UNIT)
+    anon = await connect(server, 0, authenticated=False)
+    assert await anon.wait_closed(timeout=10 * TIME_UNIT + 3) == 4401
+
+
+async def test_a_silent_socket_is_closed_with_4408(make_server: ServerFactory,
+                                                   connect: ClientFactory) -> None:
+    server = await make_server(idle_timeout=2 * TIME_UNIT)
+    quiet = await connect(server, 1, "quiet")
+    assert await quiet.wait_closed(timeout=10 * TIME_UNIT + 3) == 4408
+
+
+async def test_sockets_per_user_are_limited(make_server: ServerFactory,
+                                            connect: ClientFactory) -> None:
+    server = await make_server(max_sockets_per_user=2)
+    await connect(server, 1, "tabby")
+    await connect(server, 1, "tabby")
+    third = await WsClient.connect(server.ws_url, token=token_for(1, "tabby"))
+    try:
+        assert await third.wait_closed() == 4429
+    finally:
+        await third.close()
+
+
+async def test_a_foreign_origin_is_refused_when_an_allow_list_is_set(
+        make_server: ServerFactory) -> None:
+    server = await make_server(allowed_origins="https://games.example")
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await WsClient.connect(server.ws_url, token=token_for(1, "a"),
+                               headers={"Origin": "https://evil.example"})
+    assert refused.value.status == 403
+    ok = await WsClient.connect(server.ws_url, token=token_for(1, "a"),
+                                headers={"Origin": "https://games.example"})
+    await ok.expect("authenticated")
+    await ok.close()
+
+
+async def test_shutdown_closes_every_socket_with_1001() -> None:
+    settings = Settings(port=0, history_url="sqlite:///:memory:", jwt_secret=SECRET)
+    async with embedded(settings) as running:
+        client = await WsClient.connect(running.ws_url, token=token_for(1, "a"))
+        await client.expect("authenticated")
+    assert await client.wait_closed() == 1001
+    await client.close()

@@ -1,0 +1,69 @@
+"""The HTTP side: probes, dev login and the history API."""
+
+import aiohttp
+
+from blazing.wiring import Running
+from blazing.web.app import dev_user_id
+from tests.support.client import WsClient
+
+
+async def test_health_and_readiness(server: Running) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.base_url}/healthz") as response:
+            assert response.status == 200
+        async with http.get(f"{server.base_url}/readyz") as response:
+            assert response.status == 200
+            assert (await response.json())["status"] == "ready"
+
+
+async def test_dev_login_sets_a_cookie_the_socket_accepts(server: Running) -> None:
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        async with http.get(f"{server.base_url}/api/session") as response:
+            assert response.status == 401 and (await response.json())["dev_login"] is True
+        async with http.post(f"{server.base_url}/api/dev/login",
+                             json={"username": "  Zoe "}) as response:
+            assert response.status == 200
+            body = await response.json()
+            cookie = response.cookies["auth_token"]
+            assert cookie["httponly"] and cookie["samesite"] == "Lax"
+        assert body["user_id"] == dev_user_id("zoe") and body["username"] == "Zoe"
+        async with http.get(f"{server.base_url}/api/session") as response:
+            assert (await response.json())["user_id"] == body["user_id"]
+        async with http.ws_connect(server.ws_url) as ws:
+            hello = await ws.receive_json()
+            assert hello["type"] == "authenticated" and hello["user_id"] == body["user_id"]
+
+
+async def test_dev_login_refuses_bad_usernames(server: Running) -> None:
+    async with aiohttp.ClientSession() as http:
+        for body in ({"username": ""}, {"username": "x" * 40}, {"name": "x"}):
+            async with http.post(f"{server.base_url}/api/dev/login", json=body) as response:
+                assert response.status == 400
+
+
+async def test_dev_login_is_absent_when_turned_off(make_server: object) -> None:
+    server = await make_server(dev_login=False)  # type: ignore[operator]
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{server.base_url}/api/dev/login",
+                             json={"username": "x"}) as response:
+            assert response.status in (404, 405)
+
+
+async def test_history_api_validates_its_parameters(server: Running) -> None:
+    async with aiohttp.ClientSession() as http:
+        for query in ("", "?user_id=abc", "?user_id=1&limit=0", "?user_id=1&limit=1000"):
+            async with http.get(f"{server.base_url}/api/games/history{query}") as response:
+                assert response.status == 400
+        async with http.get(f"{server.base_url}/api/games/history?user_id=42") as response:
+            assert response.status == 200 and (await response.json()) == {"games": []}
+        async with http.get(f"{server.base_url}/api/games/history/room_nope") as response:
+            assert response.status == 404
+
+
+async def test_the_games_page_is_served(server: Running) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.base_url}/games") as response:
+            assert response.status == 200
+            assert "<html" in (await response.text()).lower()
+    assert WsClient  # the page talks to the same /ws/games endpoint

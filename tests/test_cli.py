@@ -1,0 +1,67 @@
+"""The command line: `blazing serve` as a real process, `blazing token`, `--help`."""
+
+import asyncio
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import jwt
+
+from blazing.settings import OPTIONS
+from tests.conftest import SECRET, token_for
+from tests.support.client import WsClient
+
+
+async def test_serve_runs_a_playable_server_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "blazing", "serve", "--port", "0", "--jwt-secret", SECRET,
+        "--history-url", f"sqlite:///{tmp_path / 'h.db'}",
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), 30)
+        match = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", line)
+        assert match, line
+        url = f"ws://127.0.0.1:{int(match.group(1))}/ws/games"
+        client = await WsClient.connect(url, token=token_for(1, "ann"))
+        await client.send("create_room", game_type="bigger_dice", room_name="Proc")
+        await client.expect("room_created")
+        process.send_signal(signal.SIGINT)
+        assert await client.wait_closed(timeout=10) == 1001
+        await client.close()
+        output = await asyncio.wait_for(process.stdout.read(), 15)
+        assert await asyncio.wait_for(process.wait(), 15) == 0
+        assert b"dev login is ON" in line + output
+        assert b"Traceback" not in output
+        assert (tmp_path / "h.db").exists()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+def test_token_prints_a_token_the_gateway_accepts() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "blazing", "token", "--user-id", "42", "--username", "neo",
+         "--secret", SECRET, "--ttl", "60"], capture_output=True, text=True, check=True)
+    claims = jwt.decode(out.stdout.strip(), SECRET, algorithms=["HS256"])
+    assert claims["sub"] == "42" and claims["username"] == "neo"
+    assert claims["exp"] - claims["iat"] == 60
+
+
+def test_serve_help_names_every_option_and_its_env_var() -> None:
+    out = subprocess.run([sys.executable, "-m", "blazing", "serve", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    for option in OPTIONS:
+        assert "--" + option.name.replace("_", "-") in out
+        assert option.env in out
+
+
+def test_a_bad_setting_is_reported_without_a_traceback() -> None:
+    out = subprocess.run([sys.executable, "-m", "blazing", "serve", "--bus-url", "nats://x",
+                          "--jwt-secret", SECRET, "--port", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2
+    assert "unsupported BUS_URL" in out.stderr and "Traceback" not in out.stderr
