@@ -2,6 +2,7 @@
 the right code, the request id echoed, and the connection and room unharmed."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -165,7 +166,7 @@ async def test_an_unexpected_fault_is_internal_error_and_the_server_goes_on(
 
 
 def test_every_error_code_is_exercised_here() -> None:
-    source = open(__file__).read()
+    source = Path(__file__).read_text()
     for code in ErrorCode:
         assert f"ErrorCode.{code.name}" in source or f'"{code.value}"' in source, code
     assert json  # imported for raw frames

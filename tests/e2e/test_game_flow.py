@@ -78,7 +78,7 @@ async def test_grace_expiry_forfeits_the_game(make_server: ServerFactory,
                                               connect: ClientFactory) -> None:
     server = await make_server(grace_seconds=2 * TIME_UNIT)
     alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
-    room_id, _ = await start_game(alice, bob)
+    _room_id, _ = await start_game(alice, bob)
     await bob.close()
     await alice.expect("player_disconnected", user_id=2)
     ended = await alice.expect("game_ended", timeout=20 * TIME_UNIT + 5)
@@ -116,7 +116,7 @@ async def test_the_server_rolls_when_a_turn_deadline_passes(
         make_server: ServerFactory, connect: ClientFactory) -> None:
     server = await make_server(turn_seconds=2 * TIME_UNIT)
     alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
-    room_id, first = await start_game(alice, bob)
+    _room_id, first = await start_game(alice, bob)
     rolled = await alice.expect("bigger_dice.rolled", timeout=20 * TIME_UNIT + 5)
     assert rolled["auto"] is True and rolled["player_id"] == first
 
