@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="run gateway and game service in one process (embedded mode)",
         description="Embedded mode: in-process bus, in-memory state, SQLite history.")
     settings.add_arguments(serve)
+    commands.add_parser("bench", help="load-test a running or spawned server "
+                        "(`blazing bench --help`)", add_help=False)
     token = commands.add_parser("token", help="print a signed HS256 token for scripts")
     token.add_argument("--user-id", type=int, required=True, help="the `sub` claim")
     token.add_argument("--username", required=True, help="the `username` claim")
@@ -74,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        from blazing.bench.cli import main as bench_main  # the load generator's own options
+
+        return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "token":
         return _token(args)

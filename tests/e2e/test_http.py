@@ -4,6 +4,7 @@ import aiohttp
 
 from blazing.web.app import dev_user_id
 from blazing.wiring import Running
+from tests.conftest import ClientFactory
 
 
 async def test_health_and_readiness(server: Running) -> None:
@@ -63,3 +64,20 @@ async def test_the_games_page_is_served(server: Running) -> None:
     async with aiohttp.ClientSession() as http, http.get(f"{server.base_url}/games") as response:
         assert response.status == 200
         assert "<html" in (await response.text()).lower()
+
+
+async def test_metrics_count_connections_commands_and_errors(server: Running,
+                                                            connect: ClientFactory) -> None:
+    alice = await connect(server, 1, "alice")
+    await alice.send("list_rooms")
+    await alice.expect("room_list")
+    await alice.send("teleport")
+    await alice.expect_error("UNKNOWN_TYPE")
+    async with aiohttp.ClientSession() as http, \
+            http.get(f"{server.base_url}/metrics") as response:
+        assert response.status == 200
+        text = await response.text()
+    assert "blazing_connections " in text
+    assert 'blazing_commands_total{type="list_rooms"}' in text
+    assert 'blazing_errors_total{code="UNKNOWN_TYPE"}' in text
+    assert "blazing_command_latency_seconds_bucket" in text

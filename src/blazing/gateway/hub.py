@@ -8,10 +8,12 @@ are dropped, so a republished event is delivered once.
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Protocol
 
 import msgspec
 
+from blazing import metrics
 from blazing.ids import SocketId, UserId
 from blazing.protocol.envelope import AudienceType, decode_envelope
 
@@ -79,12 +81,14 @@ class Hub:
         audience = envelope.audience
         if audience is None:
             return 0
+        metrics.EVENT_DELIVERY.observe((datetime.now(UTC) - envelope.timestamp).total_seconds())
         payload = bytes(envelope.payload)
         count = 0
         for outlet in self._targets(audience.type, audience.user_ids, audience.socket_id):
             outlet.push(payload)
             count += 1
         self.delivered += count
+        metrics.DELIVERIES.inc(count)
         return count
 
     def _targets(self, kind: AudienceType, user_ids: list[UserId],

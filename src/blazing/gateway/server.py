@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import msgspec
 from aiohttp import WSMsgType, web
 
+from blazing import metrics
 from blazing.bus.base import Bus, Subscription
 from blazing.errors import DependencyUnavailable, ErrorCode
 from blazing.gateway.auth import AuthError, Identity, TokenVerifier
@@ -76,7 +77,9 @@ class Connection:
         if self.close_requested is not None:
             return
         self.close_requested = (code, reason)
+        metrics.CLOSES.labels(str(code)).inc()
         if code == CloseCode.TOO_SLOW:
+            metrics.SLOW_CLOSES.inc()
             self._writer.cancel()
             self._closer = asyncio.create_task(self._close(code, reason))
         else:
@@ -209,11 +212,13 @@ class Gateway:
                           limits=self._limits, now=self._monotonic())
         conn = Connection(ws, session, self._limits.outbound_queue)
         self._connections[conn.socket_id] = conn
+        metrics.CONNECTIONS.inc()
         try:
             if identity is not None:
                 await self._react(conn, self._admit_upgrade(session, identity))
             await self._read(conn)
         finally:
+            metrics.CONNECTIONS.dec()
             await self._drop(conn)
         return ws
 
@@ -268,7 +273,9 @@ class Gateway:
             self.hub.watch_lobby(conn)
         for key, envelope in reaction.publish:
             try:
-                await self._bus.publish(COMMANDS_TOPIC, key, envelope)
+                with metrics.BUS_PUBLISH.labels(COMMANDS_TOPIC).time():
+                    await self._bus.publish(COMMANDS_TOPIC, key, envelope)
+                metrics.COMMANDS.labels(reaction.command_type or "").inc()
             except DependencyUnavailable:
                 conn.push(session.error_frame(ErrorCode.SERVICE_UNAVAILABLE,
                                               "the game service cannot be reached; try again"))

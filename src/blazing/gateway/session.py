@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from blazing import metrics
 from blazing.errors import ClientError, ErrorCode
 from blazing.gateway.auth import AuthError, Identity, TokenVerifier
 from blazing.gateway.ratelimit import TokenBucket
@@ -55,6 +56,7 @@ class Reaction:
     authenticated: Identity | None = None
     refresh_presence: bool = False
     watch_lobby: bool = False
+    command_type: str | None = None  # of the published command, for metrics
 
 
 def _wall_clock() -> datetime:
@@ -154,6 +156,7 @@ class Session:
         reaction = Reaction(publish=[(self._key(message, identity), self._envelope(
             message, frame, identity))])
         reaction.watch_lobby = isinstance(message, cmd.ListRooms)
+        reaction.command_type = str(message.__struct_config__.tag)
         return reaction
 
     def _auth(self, message: cmd.Auth) -> Reaction:
@@ -210,6 +213,7 @@ class Session:
     # --- replies ---------------------------------------------------------------------
 
     def _error(self, code: ErrorCode, message: str, request_id: str | None) -> Reaction:
+        metrics.ERRORS.labels(code.value).inc()
         return Reaction(replies=[self.error_frame(code, message, request_id)])
 
     def error_frame(self, code: ErrorCode, message: str, request_id: str | None = None) -> bytes:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from blazing import metrics
 from blazing.bus.base import Bus, Subscription
 from blazing.errors import (
     ClientError,
@@ -137,6 +138,8 @@ class GameService:
             command = decode_service_command(envelope.payload)
             request_id = getattr(command, "request_id", None)
             await self._dispatch(envelope.event_id, command, actor)
+            metrics.COMMAND_LATENCY.observe(
+                (self._clock() - envelope.timestamp).total_seconds())
         except ClientError as exc:
             request_id = request_id or peek_request_id(envelope.payload)
             await self._send_error(envelope.event_id, actor, exc.code, exc.message, request_id)
@@ -299,10 +302,12 @@ class GameService:
 
     async def _publish_all(self, envelopes: Sequence[tuple[str, bytes]]) -> None:
         for key, data in envelopes:
-            await self._bus.publish(EVENTS_TOPIC, key, data)
+            with metrics.BUS_PUBLISH.labels(EVENTS_TOPIC).time():
+                await self._bus.publish(EVENTS_TOPIC, key, data)
 
     async def _send_error(self, command_id: str, actor: Actor, code: ErrorCode, message: str,
                           request_id: str | None) -> None:
+        metrics.ERRORS.labels(code.value).inc()
         error = ev.Error(code=code, message=message, socket_id=actor.socket_id,
                          request_id=request_id)
         emit = Emit(Audience(type=AudienceType.USER, user_ids=[actor.user_id],

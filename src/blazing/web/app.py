@@ -17,6 +17,7 @@ from pathlib import Path
 import msgspec
 from aiohttp import web
 
+from blazing import metrics
 from blazing.errors import DependencyUnavailable
 from blazing.gateway.auth import AuthError, TokenVerifier, issue_token
 from blazing.gateway.server import AUTH_COOKIE, Gateway
@@ -79,6 +80,10 @@ def build_app(
             return _json({"status": "unavailable", "failing": failing}, status=503)
         return _json({"status": "ready", "connections": gateway.connection_count})
 
+    async def metrics_page(request: web.Request) -> web.Response:
+        return web.Response(body=metrics.generate_latest(),
+                            headers={"Content-Type": metrics.CONTENT_TYPE_LATEST})
+
     async def session(request: web.Request) -> web.Response:
         token = request.cookies.get(AUTH_COOKIE)
         body: dict[str, object] = {"dev_login": dev_login is not None}
@@ -119,6 +124,7 @@ def build_app(
     app.router.add_get("/ws/games", gateway.handle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_page)
     app.router.add_get("/api/session", session)
     app.router.add_get("/api/games/history", history_for_user)
     app.router.add_get("/api/games/history/{room_id}", history_for_room)
