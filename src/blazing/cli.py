@@ -1,4 +1,4 @@
-"""Command line: ``blazing serve | token`` (``blazing --help`` for all).
+"""Command line: ``blazing serve | gateway | game-service | token | bench``.
 
 Every option is also an environment variable; ``blazing serve --help`` lists
 each one with its variable and default.
@@ -9,12 +9,13 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 
 from blazing import logs, settings
 from blazing.errors import ConfigError
 from blazing.gateway.auth import issue_token
-from blazing.wiring import embedded
+from blazing.wiring import Running, embedded, game_service_only, gateway_only
 
 
 def _run(coro_main: "asyncio.Future[None] | object") -> None:
@@ -26,21 +27,34 @@ def _run(coro_main: "asyncio.Future[None] | object") -> None:
         uvloop.run(coro_main)  # type: ignore[arg-type]
 
 
-async def _serve(config: settings.Settings) -> None:
+RUNNERS: dict[str, Callable[[settings.Settings], AbstractAsyncContextManager[Running]]] = {
+    "serve": embedded,
+    "gateway": gateway_only,
+    "game-service": game_service_only,
+}
+
+
+async def _serve(command: str, config: settings.Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with embedded(config) as running:
-        print(f"blazing: listening on {running.base_url} (play at {running.base_url}/games)",
-              flush=True)
-        print(f"blazing: history in {config.resolved_history_url}", flush=True)
+    async with RUNNERS[command](config) as running:
+        where = running.base_url
+        if running.gateway is not None:
+            print(f"blazing {command}: listening on {where} (play at {where}/games)",
+                  flush=True)
+        else:
+            print(f"blazing {command}: consuming commands; health and metrics on {where}",
+                  flush=True)
+        print(f"blazing {command}: bus {config.bus_url}, state {config.state_url}, "
+              f"history {config.resolved_history_url}", flush=True)
         if running.dev_login is not None:
-            print("blazing: dev login is ON (POST /api/dev/login); turn it off with "
-                  "--no-dev-login in production", flush=True)
+            print(f"blazing {command}: dev login is ON (POST /api/dev/login); turn it off "
+                  "with --no-dev-login in production", flush=True)
         await stop.wait()
-        print("blazing: shutting down", flush=True)
+        print(f"blazing {command}: shutting down", flush=True)
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -62,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="run gateway and game service in one process (embedded mode)",
         description="Embedded mode: in-process bus, in-memory state, SQLite history.")
     settings.add_arguments(serve)
+    gateway = commands.add_parser(
+        "gateway", help="run one gateway of the distributed mode",
+        description="WebSockets, the page and the HTTP API; talks to game services over "
+        "the bus (BUS_URL=kafka://...) and reads presence from STATE_URL=redis://...")
+    settings.add_arguments(gateway)
+    service = commands.add_parser(
+        "game-service", help="run one game service of the distributed mode",
+        description="Consumes games.commands, keeps rooms in STATE_URL=redis://..., "
+        "publishes games.events, records history in HISTORY_URL=mongodb://...; serves "
+        "/healthz, /readyz and /metrics on --port.")
+    settings.add_arguments(service)
     commands.add_parser("bench", help="load-test a running or spawned server "
                         "(`blazing bench --help`)", add_help=False)
     token = commands.add_parser("token", help="print a signed HS256 token for scripts")
@@ -87,8 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = settings.from_sources(args)
     logs.configure(config.log_level, config.log_format)
     try:
-        if args.command == "serve":
-            _run(_serve(config))
+        if args.command in RUNNERS:
+            _run(_serve(args.command, config))
     except ConfigError as exc:
         print(f"blazing: {exc}", file=sys.stderr)
         return 2

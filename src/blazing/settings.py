@@ -73,6 +73,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("timer_interval", "TIMER_INTERVAL", float, 0.1,
            "how often the game service looks for due timers"),
     Option("gateway_id", "GATEWAY_ID", str, None, "this gateway's id (default: random)"),
+    Option("topic_prefix", "TOPIC_PREFIX", str, "",
+           "prefix for the bus topics and the game-service group (to share a broker)"),
     Option("log_level", "LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
     Option("log_format", "LOG_FORMAT", str, "text", "text or json"),
 )
@@ -108,6 +110,7 @@ class Settings:
     allowed_origins: str = ""
     timer_interval: float = 0.1
     gateway_id: str | None = None
+    topic_prefix: str = ""
     log_level: str = "INFO"
     log_format: str = "text"
 

@@ -21,11 +21,12 @@ from blazing.gateway.server import Gateway, GatewayOptions
 from blazing.gateway.session import GatewayLimits
 from blazing.history.base import HistoryStore
 from blazing.ids import GatewayId
+from blazing.protocol.envelope import Topics
 from blazing.rooms.context import Dice, RandomDice, RuleSettings
 from blazing.rooms.service import Clock, GameService, ServiceSettings, utc_now
 from blazing.settings import Settings
 from blazing.state.base import PresenceStore, RoomStore
-from blazing.web.app import DevLogin, build_app
+from blazing.web.app import DevLogin, Probe, build_app, build_probe_app
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ def gateway_options(settings: Settings) -> GatewayOptions:
         outbound_queue=settings.outbound_queue,
         max_sockets_per_user=settings.max_sockets_per_user,
     )
-    return GatewayOptions(limits=limits, allowed_origins=settings.origins)
+    return GatewayOptions(limits=limits, allowed_origins=settings.origins,
+                          topics=Topics.prefixed(settings.topic_prefix))
 
 
 def jwt_config(settings: Settings, fallback_secret: str | None = None) -> JwtConfig:
@@ -103,7 +105,7 @@ class Running:
 
     host: str
     port: int
-    gateway: Gateway
+    gateway: Gateway | None
     service: GameService | None
     store: RoomStore
     dev_login: DevLogin | None
@@ -117,44 +119,105 @@ class Running:
         return f"ws://{self.host}:{self.port}/ws/games"
 
 
+@dataclass(frozen=True, slots=True)
+class Backends:
+    bus: Bus
+    store: RoomStore
+    presence: PresenceStore
+    history: HistoryStore
+
+    @property
+    def probes(self) -> dict[str, Probe]:
+        return {"bus": self.bus.ping, "state": self.store.ping, "history": self.history.ping}
+
+
+async def _open_backends(stack: AsyncExitStack, settings: Settings, clock: Clock) -> Backends:
+    bus = await stack.enter_async_context(open_bus(settings.bus_url))
+    store, presence = open_state(settings.state_url, clock)
+    return Backends(
+        bus=bus,
+        store=await stack.enter_async_context(store),
+        presence=await stack.enter_async_context(presence),
+        history=await stack.enter_async_context(open_history(settings.resolved_history_url)),
+    )
+
+
+def _auth(settings: Settings, *, single_process: bool) -> tuple[TokenVerifier, DevLogin | None]:
+    """Token verifier and dev login. One process may invent a secret for dev login;
+    several gateways must share ``JWT_SECRET`` to accept each other's tokens."""
+    dev_secret: str | None = None
+    if settings.dev_login and settings.jwt_algorithm == "HS256":
+        dev_secret = settings.jwt_secret or (secrets.token_urlsafe(32) if single_process
+                                             else None)
+    elif settings.dev_login:
+        log.warning("dev login needs HS256 tokens; it is off with %s", settings.jwt_algorithm)
+    if settings.jwt_algorithm == "HS256" and not (settings.jwt_secret or dev_secret):
+        raise ConfigError("set JWT_SECRET (shared by every gateway) to verify tokens")
+    verifier = TokenVerifier(jwt_config(settings, dev_secret))
+    return verifier, DevLogin(dev_secret) if dev_secret else None
+
+
+def _service(backends: Backends, settings: Settings, dice: Dice | None,
+             clock: Clock) -> GameService:
+    return GameService(
+        bus=backends.bus, store=backends.store, history=backends.history,
+        presence=backends.presence, dice=dice or RandomDice.secure(), clock=clock,
+        settings=ServiceSettings(rules=rule_settings(settings),
+                                 timer_interval=settings.timer_interval,
+                                 topics=Topics.prefixed(settings.topic_prefix)),
+    )
+
+
+def _gateway(backends: Backends, settings: Settings, verifier: TokenVerifier) -> Gateway:
+    return Gateway(
+        bus=backends.bus, presence=backends.presence, verifier=verifier,
+        gateway_id=GatewayId(settings.gateway_id) if settings.gateway_id else None,
+        options=gateway_options(settings),
+    )
+
+
 @asynccontextmanager
 async def embedded(
     settings: Settings, *, dice: Dice | None = None, clock: Clock = utc_now
 ) -> AsyncIterator[Running]:
-    """Gateway and game service in one process over in-memory bus and state."""
-    dev_secret: str | None = None
-    if settings.dev_login and settings.jwt_algorithm == "HS256":
-        dev_secret = settings.jwt_secret or secrets.token_urlsafe(32)
-    elif settings.dev_login:
-        log.warning("dev login needs HS256 tokens; it is off with %s", settings.jwt_algorithm)
-    if settings.jwt_algorithm == "HS256" and not (settings.jwt_secret or dev_secret):
-        raise ConfigError("set JWT_SECRET (or enable dev login) to verify tokens")
-    verifier = TokenVerifier(jwt_config(settings, dev_secret))
-    dev_login = DevLogin(dev_secret) if dev_secret else None
-
+    """Gateway and game service in one process (in-memory bus and state by default)."""
+    verifier, dev_login = _auth(settings, single_process=True)
     async with AsyncExitStack() as stack:
-        bus = await stack.enter_async_context(open_bus(settings.bus_url))
-        store, presence = open_state(settings.state_url, clock)
-        store = await stack.enter_async_context(store)
-        presence = await stack.enter_async_context(presence)
-        history = await stack.enter_async_context(open_history(settings.resolved_history_url))
-        service = await stack.enter_async_context(GameService(
-            bus=bus, store=store, history=history, presence=presence,
-            dice=dice or RandomDice.secure(), clock=clock,
-            settings=ServiceSettings(rules=rule_settings(settings),
-                                     timer_interval=settings.timer_interval),
-        ))
-        gateway = await stack.enter_async_context(Gateway(
-            bus=bus, presence=presence, verifier=verifier,
-            gateway_id=GatewayId(settings.gateway_id) if settings.gateway_id else None,
-            options=gateway_options(settings),
-        ))
-        app = build_app(gateway=gateway, history=history, verifier=verifier,
-                        probes={"bus": bus.ping, "state": store.ping, "history": history.ping},
-                        dev_login=dev_login)
+        backends = await _open_backends(stack, settings, clock)
+        service = await stack.enter_async_context(_service(backends, settings, dice, clock))
+        gateway = await stack.enter_async_context(_gateway(backends, settings, verifier))
+        app = build_app(gateway=gateway, history=backends.history, verifier=verifier,
+                        probes=backends.probes, dev_login=dev_login)
         port = await stack.enter_async_context(_serving(app, settings.host, settings.port,
                                                         gateway))
-        yield Running(settings.host, port, gateway, service, store, dev_login)
+        yield Running(settings.host, port, gateway, service, backends.store, dev_login)
+
+
+@asynccontextmanager
+async def gateway_only(settings: Settings) -> AsyncIterator[Running]:
+    """A gateway of the distributed mode: sockets, HTTP and the history API."""
+    verifier, dev_login = _auth(settings, single_process=False)
+    async with AsyncExitStack() as stack:
+        backends = await _open_backends(stack, settings, utc_now)
+        gateway = await stack.enter_async_context(_gateway(backends, settings, verifier))
+        app = build_app(gateway=gateway, history=backends.history, verifier=verifier,
+                        probes=backends.probes, dev_login=dev_login)
+        port = await stack.enter_async_context(_serving(app, settings.host, settings.port,
+                                                        gateway))
+        yield Running(settings.host, port, gateway, None, backends.store, dev_login)
+
+
+@asynccontextmanager
+async def game_service_only(settings: Settings, *, dice: Dice | None = None,
+                            clock: Clock = utc_now) -> AsyncIterator[Running]:
+    """A game service of the distributed mode, with /healthz, /readyz and /metrics."""
+    async with AsyncExitStack() as stack:
+        backends = await _open_backends(stack, settings, clock)
+        service = await stack.enter_async_context(_service(backends, settings, dice, clock))
+        app = build_probe_app(backends.probes)
+        port = await stack.enter_async_context(_serving(app, settings.host, settings.port,
+                                                        None))
+        yield Running(settings.host, port, None, service, backends.store, None)
 
 
 def _bound_port(runner: web.AppRunner, requested: int) -> int:
@@ -167,7 +230,7 @@ def _bound_port(runner: web.AppRunner, requested: int) -> int:
 
 @asynccontextmanager
 async def _serving(app: web.Application, host: str, port: int,
-                   gateway: Gateway) -> AsyncIterator[int]:
+                   gateway: Gateway | None) -> AsyncIterator[int]:
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5)
     await runner.setup()
     site = web.TCPSite(runner, host, port, backlog=4096, reuse_address=True)
@@ -175,6 +238,7 @@ async def _serving(app: web.Application, host: str, port: int,
     try:
         yield _bound_port(runner, port)
     finally:
-        with contextlib.suppress(Exception):
-            await gateway.shutdown()  # 1001 to every socket before the server stops
+        if gateway is not None:
+            with contextlib.suppress(Exception):
+                await gateway.shutdown()  # 1001 to every socket before the server stops
         await runner.cleanup()

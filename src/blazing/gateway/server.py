@@ -27,10 +27,9 @@ from blazing.ids import GatewayId, SocketId
 from blazing.protocol import server as ev
 from blazing.protocol.codec import encode
 from blazing.protocol.envelope import (
-    COMMANDS_TOPIC,
-    EVENTS_TOPIC,
     Actor,
     Envelope,
+    Topics,
     UserDisconnected,
     encode_envelope,
 )
@@ -46,6 +45,7 @@ PING_INTERVAL = 30.0  # WebSocket ping frames, to find dead TCP peers
 @dataclass(frozen=True, slots=True)
 class GatewayOptions:
     limits: GatewayLimits = field(default_factory=GatewayLimits)
+    topics: Topics = field(default_factory=Topics)
     allowed_origins: frozenset[str] = frozenset()  # empty: any origin
     sweep_interval: float = SWEEP_INTERVAL
 
@@ -139,7 +139,8 @@ class Gateway:
         self._accepting = True
 
     async def __aenter__(self) -> "Gateway":
-        subscription = await self._bus.subscribe(EVENTS_TOPIC, f"gateway-{self.gateway_id}")
+        topics = self._options.topics
+        subscription = await self._bus.subscribe(topics.events, f"gateway-{self.gateway_id}")
         self._tasks = [
             asyncio.create_task(self._consume(subscription), name="gateway-events"),
             asyncio.create_task(self._sweep(), name="gateway-sweeper"),
@@ -273,8 +274,8 @@ class Gateway:
             self.hub.watch_lobby(conn)
         for key, envelope in reaction.publish:
             try:
-                with metrics.BUS_PUBLISH.labels(COMMANDS_TOPIC).time():
-                    await self._bus.publish(COMMANDS_TOPIC, key, envelope)
+                with metrics.BUS_PUBLISH.labels("commands").time():
+                    await self._bus.publish(self._options.topics.commands, key, envelope)
                 metrics.COMMANDS.labels(reaction.command_type or "").inc()
             except DependencyUnavailable:
                 conn.push(session.error_frame(ErrorCode.SERVICE_UNAVAILABLE,
@@ -315,5 +316,5 @@ class Gateway:
         envelope = Envelope(event_id=secrets.token_hex(16), event_type="user_disconnected",
                             timestamp=payload.at, actor=actor, audience=None,
                             payload=msgspec.Raw(encode(payload)))
-        await self._bus.publish(COMMANDS_TOPIC, f"user:{identity.user_id}",
+        await self._bus.publish(self._options.topics.commands, f"user:{identity.user_id}",
                                 encode_envelope(envelope))

@@ -5,6 +5,7 @@ without re-encoding it, and delivers an event's bytes to every socket as they
 came off the bus (an event is encoded exactly once, by the game service).
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -15,6 +16,20 @@ from blazing.protocol.client import ClientMessage
 
 COMMANDS_TOPIC = "games.commands"
 EVENTS_TOPIC = "games.events"
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """Bus topic names and the game services' group; a prefix lets several
+    deployments (or test runs) share one broker without seeing each other."""
+
+    commands: str = COMMANDS_TOPIC
+    events: str = EVENTS_TOPIC
+    service_group: str = "game-service"
+
+    @classmethod
+    def prefixed(cls, prefix: str) -> "Topics":
+        return cls(prefix + COMMANDS_TOPIC, prefix + EVENTS_TOPIC, prefix + "game-service")
 
 
 class Actor(msgspec.Struct, frozen=True, kw_only=True):

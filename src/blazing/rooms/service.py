@@ -33,13 +33,12 @@ from blazing.protocol import client as cmd
 from blazing.protocol import server as ev
 from blazing.protocol.codec import decode_service_command, encode, peek_request_id
 from blazing.protocol.envelope import (
-    COMMANDS_TOPIC,
-    EVENTS_TOPIC,
     Actor,
     Audience,
     AudienceType,
     Envelope,
     ServiceCommand,
+    Topics,
     UserDisconnected,
     decode_envelope,
     encode_envelope,
@@ -54,7 +53,6 @@ from blazing.state.base import PresenceStore, RoomStore, plan_commit
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-SERVICE_GROUP = "game-service"
 MAX_ATTEMPTS = 16
 
 
@@ -67,6 +65,7 @@ class ServiceSettings:
     rules: RuleSettings = field(default_factory=RuleSettings)
     timer_interval: float = 0.1  # how often due timers are looked for
     room_list_limit: int = 200
+    topics: Topics = field(default_factory=Topics)
 
 
 def room_id_for(command_id: str) -> RoomId:
@@ -96,7 +95,8 @@ class GameService:
         self.ready = asyncio.Event()
 
     async def __aenter__(self) -> "GameService":
-        subscription = await self._bus.subscribe(COMMANDS_TOPIC, SERVICE_GROUP)
+        topics = self._settings.topics
+        subscription = await self._bus.subscribe(topics.commands, topics.service_group)
         self._tasks = [
             asyncio.create_task(self._consume(subscription), name="service-commands"),
             asyncio.create_task(self._fire_timers(), name="service-timers"),
@@ -302,8 +302,8 @@ class GameService:
 
     async def _publish_all(self, envelopes: Sequence[tuple[str, bytes]]) -> None:
         for key, data in envelopes:
-            with metrics.BUS_PUBLISH.labels(EVENTS_TOPIC).time():
-                await self._bus.publish(EVENTS_TOPIC, key, data)
+            with metrics.BUS_PUBLISH.labels("events").time():
+                await self._bus.publish(self._settings.topics.events, key, data)
 
     async def _send_error(self, command_id: str, actor: Actor, code: ErrorCode, message: str,
                           request_id: str | None) -> None:

@@ -66,24 +66,6 @@ def build_app(
     async def root(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound("/games")
 
-    async def healthz(request: web.Request) -> web.Response:
-        return _json({"status": "ok"})
-
-    async def readyz(request: web.Request) -> web.Response:
-        failing: dict[str, str] = {}
-        for name, probe in probes.items():
-            try:
-                await probe()
-            except DependencyUnavailable as exc:
-                failing[name] = str(exc)
-        if failing:
-            return _json({"status": "unavailable", "failing": failing}, status=503)
-        return _json({"status": "ready", "connections": gateway.connection_count})
-
-    async def metrics_page(request: web.Request) -> web.Response:
-        return web.Response(body=metrics.generate_latest(),
-                            headers={"Content-Type": metrics.CONTENT_TYPE_LATEST})
-
     async def session(request: web.Request) -> web.Response:
         token = request.cookies.get(AUTH_COOKIE)
         body: dict[str, object] = {"dev_login": dev_login is not None}
@@ -122,9 +104,7 @@ def build_app(
     app.router.add_get("/", root)
     app.router.add_get("/games", games_page)
     app.router.add_get("/ws/games", gateway.handle)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics_page)
+    _probe_routes(app, probes, lambda: {"connections": gateway.connection_count})
     app.router.add_get("/api/session", session)
     app.router.add_get("/api/games/history", history_for_user)
     app.router.add_get("/api/games/history/{room_id}", history_for_room)
@@ -132,6 +112,40 @@ def build_app(
         app.router.add_static("/static", WEB_DIR / "static")
     if dev_login is not None:
         _add_dev_login(app, dev_login)
+    return app
+
+
+def _probe_routes(app: web.Application, probes: dict[str, Probe],
+                  extra: Callable[[], dict[str, object]] = dict) -> None:
+    """/healthz, /readyz and /metrics, shared by gateways and game services."""
+
+    async def healthz(request: web.Request) -> web.Response:
+        return _json({"status": "ok"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        failing: dict[str, str] = {}
+        for name, probe in probes.items():
+            try:
+                await probe()
+            except DependencyUnavailable as exc:
+                failing[name] = str(exc)
+        if failing:
+            return _json({"status": "unavailable", "failing": failing}, status=503)
+        return _json({"status": "ready", **extra()})
+
+    async def metrics_page(request: web.Request) -> web.Response:
+        return web.Response(body=metrics.generate_latest(),
+                            headers={"Content-Type": metrics.CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_page)
+
+
+def build_probe_app(probes: dict[str, Probe]) -> web.Application:
+    """The HTTP face of a game service: health, readiness and metrics only."""
+    app = web.Application()
+    _probe_routes(app, probes)
     return app
 
 
