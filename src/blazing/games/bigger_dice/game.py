@@ -49,8 +49,10 @@ class BiggerDice:
         self._roll(tx, tx.room.current_turn, auto=True)
 
     def rounds(self, room: Room) -> list[dict[str, Any]]:
-        state = _state(room)
-        return [msgspec.to_builtins(r) for r in state.rounds]
+        # Rolls as objects, not [user, roll] pairs: documents must avoid nested arrays
+        # (the MongoDB-protocol server we test with cannot store them).
+        return [{"round": r.round, "rolls": [{"user_id": u, "roll": v} for u, v in r.rolls],
+                 "winner_id": r.winner_id, "is_tie": r.is_tie} for r in _state(room).rounds]
 
     def _roll(self, tx: Tx, roller: UserId, *, auto: bool) -> None:
         state = _state(tx.room)

@@ -1,0 +1,134 @@
+"""Run gateways and game services as real processes over the real Kafka, Redis
+and MongoDB-protocol servers, each test under its own topic prefix, Redis
+database and Mongo database."""
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+
+from tests.conftest import SECRET
+
+KAFKA = os.environ.get("TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+REDIS = os.environ.get("TEST_REDIS_BASE", "redis://127.0.0.1:6379")
+MONGO = os.environ.get("TEST_MONGO_BASE", "mongodb://127.0.0.1:27017")
+REDIS_DB = 13  # the distributed tests own this database and flush it
+START_TIMEOUT = 60.0
+_LISTENING = re.compile(r"on (http://127\.0\.0\.1:(\d+))")
+
+
+@dataclass
+class Proc:
+    """One `blazing` subprocess whose output is kept for diagnosis."""
+
+    name: str
+    args: list[str]
+    process: asyncio.subprocess.Process | None = None
+    url: str = ""
+    port: int = 0
+    output: list[str] = field(default_factory=list)
+    _drain: asyncio.Task[None] | None = None
+
+    async def start(self) -> "Proc":
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "blazing", *self.args,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        assert self.process.stdout is not None
+        async with asyncio.timeout(START_TIMEOUT):
+            while True:
+                raw = await self.process.stdout.readline()
+                if not raw:
+                    raise RuntimeError(f"{self.name} exited: {''.join(self.output[-30:])}")
+                line = raw.decode(errors="replace")
+                self.output.append(line)
+                match = _LISTENING.search(line)
+                if match and ("listening" in line or "health" in line):
+                    self.url, self.port = match.group(1), int(match.group(2))
+                    break
+        self._drain = asyncio.create_task(self._keep_reading())
+        return self
+
+    async def _keep_reading(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        async for raw in self.process.stdout:
+            self.output.append(raw.decode(errors="replace"))
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/ws/games"
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def kill(self) -> None:
+        """kill -9: no cleanup, no goodbye."""
+        if self.alive:
+            assert self.process is not None
+            self.process.send_signal(signal.SIGKILL)
+            await self.process.wait()
+
+    async def stop(self) -> int | None:
+        if self.alive:
+            assert self.process is not None
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), 20)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        if self._drain is not None:
+            self._drain.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._drain
+        return self.process.returncode if self.process else None
+
+
+@dataclass
+class Cluster:
+    prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}.")
+    procs: list[Proc] = field(default_factory=list)
+    extra_args: list[str] = field(default_factory=list)
+
+    @property
+    def mongo_url(self) -> str:
+        return f"{MONGO}/blazing_{self.prefix.strip('.')}"
+
+    def common_args(self) -> list[str]:
+        return [
+            "--port", "0",
+            "--bus-url", f"kafka://{KAFKA}",
+            "--state-url", f"{REDIS}/{REDIS_DB}",
+            "--history-url", self.mongo_url,
+            "--jwt-secret", SECRET,
+            "--topic-prefix", self.prefix,
+            "--timer-interval", "0.05",
+            *self.extra_args,
+        ]
+
+    async def gateway(self, port: int = 0) -> Proc:
+        args = ["gateway", *self.common_args()]
+        if port:
+            args[args.index("--port") + 1] = str(port)
+        proc = await Proc(f"gateway{len(self.procs)}", args).start()
+        self.procs.append(proc)
+        return proc
+
+    async def game_service(self) -> Proc:
+        proc = await Proc(f"service{len(self.procs)}", ["game-service",
+                                                         *self.common_args()]).start()
+        self.procs.append(proc)
+        return proc
+
+    async def stop_all(self) -> None:
+        for proc in self.procs:
+            await proc.stop()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{''.join(p.output[-40:])}" for p in self.procs)
