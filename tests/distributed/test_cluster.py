@@ -147,6 +147,7 @@ async def test_two_joins_for_the_last_seat_one_wins(cluster: Cluster) -> None:
     try:
         await host.send("create_room", game_type="bigger_dice", room_name="Last seat")
         room_id = (await host.expect("room_created"))["room_id"]
+        await host.expect("room_state", room_id=room_id)
         await asyncio.gather(*(r.send("join_room", room_id=room_id) for r in rivals))
         outcomes = [await r.expect_one_of(("room_state", "error"), timeout=SLOW)
                     for r in rivals]
