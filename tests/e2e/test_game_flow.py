@@ -1,5 +1,7 @@
 """Whole games and room lifecycles over real WebSockets against the embedded server."""
 
+import asyncio
+
 import aiohttp
 
 from blazing.wiring import Running
@@ -36,14 +38,23 @@ async def test_two_players_and_a_spectator_play_a_whole_game(server: Running,
     assert carol_tail == [m for m in room_events if m["seq"] > state["seq"]]
 
 
+async def fetch_history(http: aiohttp.ClientSession, url: str) -> dict[str, object]:
+    """History is written by the service's timer loop just after the end: poll for it."""
+    async with asyncio.timeout(10):
+        while True:
+            async with http.get(url) as response:
+                if response.status == 200:
+                    return dict(await response.json())
+                assert response.status == 404
+            await asyncio.sleep(0.02)
+
+
 async def test_the_finished_game_is_in_history(server: Running, connect: ClientFactory) -> None:
     alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
     room_id, first = await start_game(alice, bob)
     ended = await play_to_the_end({1: alice, 2: bob}, room_id, first, watcher=alice)
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{server.base_url}/api/games/history/{room_id}") as response:
-            assert response.status == 200
-            game = await response.json()
+        game = await fetch_history(http, f"{server.base_url}/api/games/history/{room_id}")
         async with http.get(f"{server.base_url}/api/games/history",
                             params={"user_id": "2", "limit": "5"}) as response:
             listing = await response.json()

@@ -7,7 +7,8 @@ from blazing.ids import UserId
 from blazing.protocol import client as cmd
 from blazing.protocol.envelope import AudienceType
 from blazing.protocol.models import RoomStatus
-from blazing.rooms.context import RuleSettings
+from blazing.rooms.context import Context, RuleSettings
+from blazing.rooms.rules import archived
 from tests.support.table import ROOM, ScriptedDice, Table
 
 
@@ -284,12 +285,28 @@ def test_chat_goes_to_the_room_is_trimmed_and_rate_limited() -> None:
                                                                   "later"]
 
 
-def test_ended_rooms_are_deleted_after_retention() -> None:
+def test_ended_rooms_are_deleted_after_retention_once_their_history_is_written() -> None:
     table = Table(settings=RuleSettings(retention_seconds=600))
     table.start()
     table.leave(2)
-    assert table.tick(599).after is not None
-    assert table.tick(2).after is None
+    room = table.room
+    assert room is not None and room.archive_due == table.now
+    table.tick(601)
+    assert table.room is not None, "history pending: the room must not expire"
+    table.room = archived(table.room, True, Context(now=table.now, dice=table.dice), 5)
+    assert table.room.archive_due is None
+    assert table.tick(1).after is None
+
+
+def test_a_failed_history_write_is_due_again_later() -> None:
+    table = Table()
+    table.start()
+    table.leave(2)
+    assert table.room is not None
+    retry = archived(table.room, False, Context(now=table.now, dice=table.dice), 5)
+    assert retry.archive_due is not None
+    assert (retry.archive_due - table.now).total_seconds() == 5
+    assert retry.next_deadline() == retry.archive_due
 
 
 def test_a_redelivered_command_changes_nothing_twice() -> None:

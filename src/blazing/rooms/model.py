@@ -61,6 +61,7 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     turn_deadline: datetime | None = None
     end_reason: str | None = None
     expires_at: datetime | None = None  # retention of an ended room
+    archive_due: datetime | None = None  # history not yet written; retried until it is
     game_state: GameState | None = None
     chat: tuple[ChatLine, ...] = ()
     applied: tuple[str, ...] = ()  # recent command ids, for redelivery dedup
@@ -91,7 +92,9 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
         times += [s.disconnected_until for s in self.spectators if s.disconnected_until]
         if self.status == RoomStatus.IN_PROGRESS and self.turn_deadline:
             times.append(self.turn_deadline)
-        if self.expires_at:
+        if self.archive_due:
+            times.append(self.archive_due)
+        elif self.expires_at:  # never expire a room whose history is not written yet
             times.append(self.expires_at)
         return min(times) if times else None
 

@@ -56,7 +56,7 @@ def apply(room: Room | None, command: ServiceCommand, actor: Actor, ctx: Context
 def tick(room: Room, ctx: Context) -> Outcome:
     """Fire every timer of ``room`` that is due at ``ctx.now`` (idempotent)."""
     now = ctx.now
-    if room.expires_at is not None and room.expires_at <= now:
+    if room.expires_at is not None and room.expires_at <= now and room.archive_due is None:
         return Outcome(room, None)
     tx = Tx(room, ctx)
     for spectator in room.spectators:
@@ -369,6 +369,12 @@ def _new_player(actor: Actor, ctx: Context) -> GamePlayer:
 def _set_player(tx: Tx, player: GamePlayer) -> None:
     tx.update(players=tuple(player if p.user_id == player.user_id else p
                             for p in tx.room.players))
+
+
+def archived(room: Room, ok: bool, ctx: Context, retry_seconds: float) -> Room:
+    """The room after an attempt to write its history: done, or due again later."""
+    due = None if ok else ctx.now + timedelta(seconds=retry_seconds)
+    return msgspec.structs.replace(room, archive_due=due, version=room.version + 1)
 
 
 def room_key_for(command: cmd.ClientMessage) -> RoomId | None:

@@ -65,6 +65,7 @@ class ServiceSettings:
     rules: RuleSettings = field(default_factory=RuleSettings)
     timer_interval: float = 0.1  # how often due timers are looked for
     room_list_limit: int = 200
+    archive_retry_seconds: float = 5.0
     topics: Topics = field(default_factory=Topics)
 
 
@@ -247,6 +248,12 @@ class GameService:
             if room is None:
                 return
             ctx = Context(now=self._clock(), dice=self._dice, settings=self._settings.rules)
+            if room.archive_due is not None and room.archive_due <= ctx.now:
+                ok = await self._archive(room)
+                after = rules.archived(room, ok, ctx, self._settings.archive_retry_seconds)
+                with contextlib.suppress(Conflict):  # someone else did it; look again
+                    await self._store.commit(plan_commit(room, after))
+                continue
             outcome = rules.tick(room, ctx)
             if not outcome.changed:
                 return
@@ -267,18 +274,18 @@ class GameService:
                 OutboxEntry(key=key, envelope=msgspec.Raw(data)) for key, data in envelopes))
         await self._store.commit(plan_commit(outcome.before, after))
         await self._publish_all(envelopes)
-        before = outcome.before
-        if after is not None and before is not None and before.is_active and not after.is_active:
-            await self._archive(after)
 
-    async def _archive(self, room: Room) -> None:
+    async def _archive(self, room: Room) -> bool:
+        """Write an ended game to history (idempotent); False if the store is down."""
         record = game_record(room)
         if record is None:
-            return
+            return True
         try:
             await self._history.record(record)
-        except DependencyUnavailable:
-            log.exception("history for %s not recorded", room.room_id)
+        except DependencyUnavailable as exc:
+            log.warning("history for %s not recorded yet (%s); will retry", room.room_id, exc)
+            return False
+        return True
 
     async def _republish(self, room: Room) -> None:
         await self._publish_all([(e.key, bytes(e.envelope)) for e in room.outbox])

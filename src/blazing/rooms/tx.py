@@ -102,6 +102,7 @@ class Tx:
             ),
         )
         if started:
+            self.update(archive_due=now)  # the service writes history from its timer loop
             winner = self.room.player(winner_id) if winner_id is not None else None
             self.to_room(
                 ev.GameEnded,
