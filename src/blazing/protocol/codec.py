@@ -32,6 +32,8 @@ class _Head(msgspec.Struct):
 
 
 _head_decoder = msgspec.json.Decoder(_Head)
+# msgspec raises RecursionError past its nesting limit; a frame is small but can nest deep.
+_TOO_DEEP = ClientError(ErrorCode.INVALID_MESSAGE, "JSON nested too deeply")
 
 
 def encode(message: msgspec.Struct) -> bytes:
@@ -42,7 +44,7 @@ def peek_request_id(frame: bytes) -> str | None:
     """The frame's ``request_id`` if it is a usable string, for echoing on errors."""
     try:
         rid = _head_decoder.decode(frame).request_id
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
     return rid if isinstance(rid, str) and len(rid) <= 64 else None
 
@@ -55,6 +57,8 @@ def decode_client(frame: bytes | str) -> ClientMessage:
         raise _explain(frame, str(exc)) from None
     except msgspec.DecodeError as exc:
         raise ClientError(ErrorCode.INVALID_MESSAGE, f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise _TOO_DEEP from None
     return validate(message)
 
 
@@ -67,6 +71,8 @@ def decode_service_command(payload: bytes) -> ServiceCommand:
         raise _explain(payload, str(exc)) from None
     except msgspec.DecodeError as exc:
         raise ClientError(ErrorCode.INVALID_MESSAGE, f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise _TOO_DEEP from None
     if isinstance(message, client._Command):
         return validate(message)
     return message
@@ -77,6 +83,8 @@ def _explain(frame: bytes | str, detail: str) -> ClientError:
         head = _head_decoder.decode(frame)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return ClientError(ErrorCode.INVALID_MESSAGE, "a message must be a JSON object")
+    except RecursionError:
+        return _TOO_DEEP
     if head.type is msgspec.UNSET:
         return ClientError(ErrorCode.INVALID_MESSAGE, "missing required field `type`")
     if not isinstance(head.type, str):
