@@ -137,7 +137,7 @@ def test_error_omits_request_id_when_absent() -> None:
         (b'{"type": "ping", "user_id": "abc"}', ErrorCode.INVALID_MESSAGE, "user_id"),
         (b'{"type": "ping", "user_id": -4}', ErrorCode.INVALID_MESSAGE, "user_id"),
         (b'{"type": "ping", "user_id": 1.5}', ErrorCode.INVALID_MESSAGE, "user_id"),
-        (b"[" * 5000 + b"]" * 5000, ErrorCode.INVALID_MESSAGE, "nested too deeply"),
+        (b"[" * 5000 + b"]" * 5000, ErrorCode.INVALID_MESSAGE, "JSON object"),
         (b'{"type":"ping","x":' + b'{"a":' * 5000 + b"1" + b"}" * 5001,
          ErrorCode.INVALID_MESSAGE, "nested too deeply"),
     ],
