@@ -144,6 +144,8 @@ class Session:
         if isinstance(message, cmd.Auth):
             return self._auth(message)
         if isinstance(message, cmd.Ping):
+            if self.identity is not None:
+                self._check_claim(message, self.identity)
             return Reaction(replies=[encode(ev.Pong(server_time=self._wall_clock()))],
                             refresh_presence=self.identity is not None)
         identity = self.identity
