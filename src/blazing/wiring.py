@@ -37,7 +37,15 @@ def open_bus(url: str) -> Bus:
         from blazing.bus.memory import MemoryBus
 
         return MemoryBus()
-    raise ConfigError(f"unsupported BUS_URL {url!r} (memory://)")
+    if scheme == "kafka":
+        from blazing.bus.kafka import KafkaBus
+
+        # kafka://host:port[,host:port...] -> the bootstrap list "host:port,..."
+        bootstrap = urlparse(url).netloc
+        if not bootstrap:
+            raise ConfigError(f"BUS_URL {url!r} needs kafka://host:port[,host:port]")
+        return KafkaBus(bootstrap)
+    raise ConfigError(f"unsupported BUS_URL {url!r} (memory://, kafka://host:port)")
 
 
 def open_state(url: str, clock: Clock) -> tuple[RoomStore, PresenceStore]:
@@ -46,7 +54,12 @@ def open_state(url: str, clock: Clock) -> tuple[RoomStore, PresenceStore]:
         from blazing.state.memory import MemoryPresence, MemoryRoomStore
 
         return MemoryRoomStore(), MemoryPresence(clock)
-    raise ConfigError(f"unsupported STATE_URL {url!r} (memory://)")
+    if scheme in ("redis", "rediss"):
+        from blazing.state.redis import RedisPresence, RedisRoomStore
+
+        # Redis keeps real time for TTLs, so the clock is not used here.
+        return RedisRoomStore(url), RedisPresence(url)
+    raise ConfigError(f"unsupported STATE_URL {url!r} (memory://, redis://host:port/db)")
 
 
 def open_history(url: str) -> HistoryStore:
@@ -59,7 +72,12 @@ def open_history(url: str) -> HistoryStore:
         if not path:
             raise ConfigError("HISTORY_URL sqlite:/// needs a path or :memory:")
         return SqliteHistory(path)
-    raise ConfigError(f"unsupported HISTORY_URL {url!r} (sqlite:///path)")
+    if parsed.scheme in ("mongodb", "mongodb+srv"):
+        from blazing.history.mongo import MongoHistory
+
+        return MongoHistory(url)
+    raise ConfigError(
+        f"unsupported HISTORY_URL {url!r} (sqlite:///path, mongodb://host:port/db)")
 
 
 def rule_settings(settings: Settings) -> RuleSettings:

@@ -47,3 +47,77 @@ async def test_every_group_sees_every_message(bus: Any) -> None:
 
 async def test_ping_answers(bus: Any) -> None:
     await bus.ping()
+
+
+async def test_each_key_keeps_its_order_when_keys_are_interleaved(bus: Any) -> None:
+    name = topic()
+    subscription = await bus.subscribe(name, "g1")
+    keys = [f"room_{k}" for k in range(10)]
+    for n in range(20):
+        for key in keys:
+            await bus.publish(name, key, f"{key}:{n}".encode())
+    got = await take(subscription, 200)
+    for key in keys:
+        assert [v for k, v in got if k == key] == [f"{key}:{n}".encode() for n in range(20)]
+    await subscription.close()
+
+
+async def test_members_of_one_group_share_the_messages_without_duplicates(bus: Any) -> None:
+    name = topic()
+    members = [await bus.subscribe(name, "service"), await bus.subscribe(name, "service")]
+    sent = {b"m%d" % n for n in range(60)}
+    for n in range(60):
+        await bus.publish(name, f"room_{n % 30}", b"m%d" % n)
+    received: list[bytes] = []
+    all_in = asyncio.Event()
+
+    async def drain(subscription: Any) -> None:
+        async for message in subscription:
+            received.append(message.value)
+            await subscription.commit()
+            if set(received) == sent:
+                all_in.set()
+
+    tasks = [asyncio.create_task(drain(m)) for m in members]
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            await all_in.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    assert sorted(received) == sorted(sent)  # every message once, none twice
+    for member in members:
+        await member.close()
+
+
+async def test_a_committed_message_is_not_delivered_to_its_group_again(bus: Any) -> None:
+    name = topic()
+    first = await bus.subscribe(name, "service")
+    for n in range(3):
+        await bus.publish(name, "room_a", b"old%d" % n)
+    assert [v for _, v in await take(first, 3)] == [b"old0", b"old1", b"old2"]
+    await first.close()
+    second = await bus.subscribe(name, "service")
+    await bus.publish(name, "room_a", b"new")
+    assert await take(second, 1) == [("room_a", b"new")]
+    await second.close()
+
+
+async def test_a_gateway_group_receives_only_what_is_published_after_it_joins(
+        bus: Any) -> None:
+    name = topic()
+    await bus.publish(name, "room_a", b"before")
+    subscription = await bus.subscribe(name, "gateway-late")
+    await bus.publish(name, "room_a", b"after")
+    assert await take(subscription, 1) == [("room_a", b"after")]
+    await subscription.close()
+
+
+async def test_a_closed_subscription_stops_iterating(bus: Any) -> None:
+    name = topic()
+    subscription = await bus.subscribe(name, "g1")
+    await subscription.close()
+    await subscription.close()  # closing twice is harmless
+    async with asyncio.timeout(TIMEOUT):
+        assert [m async for m in subscription] == []

@@ -4,6 +4,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from blazing.history.base import ChatEntry, GameRecord, PlayerResult
 from blazing.ids import RoomId, UserId
 
@@ -22,7 +24,8 @@ def record(players: list[int], minutes: int, winner: int | None = None,
                  for u in players],
         winner_id=UserId(winner) if winner else None,
         reason="won" if winner else "abandoned",
-        rounds=[{"round": 1, "rolls": [[players[0], 6], [players[1], 2]],
+        rounds=[{"round": 1, "rolls": [{"user_id": players[0], "roll": 6},
+                                       {"user_id": players[1], "roll": 2}],
                  "winner_id": players[0], "is_tie": False}],
         chat=[ChatEntry(user_id=UserId(players[0]), username="u", text="<b>gg</b>",
                         sent_at=finished)],
@@ -66,3 +69,24 @@ async def test_recording_a_room_again_replaces_it(history: Any) -> None:
 
 async def test_ping_answers(history: Any) -> None:
     await history.ping()
+
+
+async def test_recording_a_room_again_stores_the_new_document(history: Any) -> None:
+    first = record([user(), user()], 1)
+    await history.record(first)
+    again = msgspec.structs.replace(first, reason="forfeit", duration_seconds=42.5)
+    await history.record(again)
+    assert await history.get(first.room_id) == again
+
+
+async def test_a_user_without_games_has_an_empty_history(history: Any) -> None:
+    assert await history.for_user(UserId(user()), 10) == []
+
+
+async def test_rounds_with_nested_lists_read_back_equal(history: Any) -> None:
+    game = msgspec.structs.replace(record([user(), user()], 2), rounds=[
+        {"round": 1, "rolls": [[1, 6], [2, [3, [4]]]], "winner_id": 1, "is_tie": False,
+         "notes": {"pairs": [[1, 2]], "empty": [[]]}},
+    ])
+    await history.record(game)
+    assert await history.get(game.room_id) == game

@@ -36,3 +36,17 @@ async def test_online_users_filters_a_list(presence: Any) -> None:
     await presence.socket_opened(on, SocketId("a"))
     await presence.refresh(on)
     assert await presence.online_users([on, off]) == {on}
+
+
+async def test_a_user_who_comes_back_after_the_last_socket_closed_is_online(
+        presence: Any) -> None:
+    me = user()
+    await presence.socket_opened(me, SocketId("a"))
+    assert await presence.socket_closed(me, SocketId("a")) is True
+    assert await presence.socket_closed(me, SocketId("a")) is False  # already gone
+    await presence.socket_opened(me, SocketId("b"))
+    assert await presence.is_online(me)
+
+
+async def test_online_users_of_nobody_is_empty(presence: Any) -> None:
+    assert await presence.online_users([]) == set()

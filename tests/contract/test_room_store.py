@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -157,3 +157,84 @@ async def test_concurrent_writers_of_one_version_exactly_one_wins(store: Any) ->
 
 async def test_ping_answers(store: Any) -> None:
     await store.ping()
+
+
+async def test_concurrent_read_modify_write_loses_no_update(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+
+    async def increment() -> None:
+        for _ in range(100):  # each round lets at least one writer through
+            current = await store.load(room.room_id)
+            try:
+                await store.commit(plan_commit(current, bump(
+                    current, turn_number=current.turn_number + 1)))
+            except Conflict:
+                continue
+            return
+        raise AssertionError("a writer never got through")
+
+    await asyncio.gather(*(increment() for _ in range(20)))
+    stored = await store.load(room.room_id)
+    assert stored is not None
+    assert (stored.turn_number, stored.version) == (room.turn_number + 20, room.version + 20)
+
+
+async def test_a_commit_to_a_deleted_room_conflicts(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    await store.commit(plan_commit(room, None))
+    with pytest.raises(Conflict):
+        await store.commit(plan_commit(room, bump(room, turn_number=1)))
+    assert await store.load(room.room_id) is None
+
+
+async def test_deleting_an_active_room_releases_its_name_and_players(store: Any) -> None:
+    user = unique_user()
+    name = f"Gone {uuid.uuid4().hex[:8]}"
+    room = await created(store, with_players(fresh_table(name).room, user))  # type: ignore[arg-type]
+    await store.commit(plan_commit(room, None))
+    assert await store.room_named(name) is None
+    assert await store.player_room(UserId(user)) is None
+    assert room.room_id not in {r.room_id for r in await store.active_rooms(10_000)}
+
+
+async def test_adding_a_player_keeps_the_existing_claims(store: Any) -> None:
+    user, other = unique_user(), unique_user()
+    room = await created(store, with_players(fresh_table().room, user))  # type: ignore[arg-type]
+    both = bump(with_players(room, user, other))
+    await store.commit(plan_commit(room, both))
+    assert await store.player_room(UserId(user)) == room.room_id
+    assert await store.player_room(UserId(other)) == room.room_id
+
+
+async def test_due_lists_the_earliest_deadlines_first_up_to_the_limit(store: Any) -> None:
+    # Deadlines far in the past at a random offset, away from other tests' timers.
+    base = datetime(1990, 1, 1, tzinfo=UTC) + timedelta(seconds=uuid.uuid4().int % 10**8)
+    rooms = []
+    for offset in (3, 1, 2):
+        room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+        timed = bump(room, expires_at=base + timedelta(seconds=offset),
+                     status=RoomStatus.ABANDONED, finished_at=base)
+        await store.commit(plan_commit(room, timed))
+        rooms.append(timed)
+    third, first, second = rooms
+    assert await store.due(base + timedelta(seconds=2.5), 2) == [first.room_id, second.room_id]
+    due = await store.due(base + timedelta(seconds=3), 10_000)
+    assert [r for r in due if r in {x.room_id for x in rooms}] == [
+        first.room_id, second.room_id, third.room_id]
+    for room in rooms:
+        await store.commit(plan_commit(room, None))
+
+
+async def test_active_rooms_come_oldest_first_and_limited(store: Any) -> None:
+    older = fresh_table().room
+    newer = fresh_table().room
+    assert older is not None and newer is not None
+    older = await created(store, msgspec.structs.replace(older, created_at=T0))
+    newer = await created(store, msgspec.structs.replace(
+        newer, created_at=T0 + timedelta(seconds=1)))
+    rooms = await store.active_rooms(10_000)
+    keys = [(r.created_at, r.room_id) for r in rooms]
+    assert keys == sorted(keys)
+    ids = [r.room_id for r in rooms]
+    assert ids.index(older.room_id) < ids.index(newer.room_id)
+    assert len(await store.active_rooms(1)) == 1

@@ -1,0 +1,342 @@
+"""Room state and presence in Redis (redis-py's asyncio client, hiredis parser).
+
+Keys (docs/protocol.md, "Bus and stores"):
+
+- ``game:room:{room_id}`` — the room JSON (:func:`encode_room`); the compare-and-set
+  token is the ``version`` field inside it, read in Lua with ``cjson`` (no side key
+  to keep in step). An inactive room's key also gets a PEXPIRE of its retention
+  plus :data:`SAFETY_MARGIN_SECONDS`, so a room nobody cleans up still goes away.
+- ``game:rooms:list`` — SET of active room ids.
+- ``game:user:{user_id}:room`` — the active room the user plays in.
+- ``game:room_name:{name_key}`` — the active room holding a case-folded name.
+- ``game:user:{user_id}:watching`` — SET of room ids the user spectates.
+- ``game:timers`` — ZSET of room id scored by its next deadline (epoch seconds).
+- ``ws:presence:{user_id}`` — present while online, with a TTL (60 s by default).
+- ``ws:sockets:{user_id}`` — SET of open socket ids, with twice the presence TTL
+  (refreshed with presence) so a crashed gateway's sockets expire on their own.
+
+Every write of a room is one Lua script (EVALSHA): the checks and all the writes of a
+:class:`CommitPlan` happen atomically, in one round trip. redis-py reconnects by itself
+after a Redis restart and reloads a script the server forgot (NOSCRIPT). Its retry of
+a command whose reply was lost may run a commit twice; the second run sees the new
+version and reports ``Conflict``, and the caller's reload finds the command already
+applied (rooms remember applied command ids), so nothing happens twice.
+"""
+
+import contextlib
+import time
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Self
+
+import msgspec
+from redis.asyncio import Redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from blazing.errors import Conflict, DependencyUnavailable, ServerFault
+from blazing.ids import RoomId, SocketId, UserId
+from blazing.rooms.model import Room, decode_room, encode_room
+from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_key
+
+ROOMS_LIST = "game:rooms:list"
+TIMERS = "game:timers"
+SAFETY_MARGIN_SECONDS = 300.0  # an ended room outlives its retention by this much
+FALLBACK_RETENTION_SECONDS = 3600.0  # an inactive room without ``expires_at``
+DEFAULT_TIMEOUT = 3.0  # seconds to connect or to wait for a reply
+
+
+def room_key(room_id: str) -> str:
+    return f"game:room:{room_id}"
+
+
+def player_key(user_id: int) -> str:
+    return f"game:user:{user_id}:room"
+
+
+def watching_key(user_id: int) -> str:
+    return f"game:user:{user_id}:watching"
+
+
+def name_index_key(key: str) -> str:
+    return f"game:room_name:{key}"
+
+
+def presence_key(user_id: int) -> str:
+    return f"ws:presence:{user_id}"
+
+
+def sockets_key(user_id: int) -> str:
+    return f"ws:sockets:{user_id}"
+
+
+# Status codes returned by the commit script.
+_OK, _STALE, _NAME_TAKEN, _PLAYER_ELSEWHERE = 0, 1, 2, 3
+
+# KEYS: room, active list, timers, name index, then the room keys of claimed
+# players, of released players, then the watching sets of watch and unwatch users.
+# ARGV: room id, expected version ('' = must not exist), room JSON ('' = delete),
+# active, claim name, release name ('1'/'0'), deadline score ('' = none),
+# PEXPIRE ms for an inactive room, then the four key counts.
+_COMMIT = """
+local rid = ARGV[1]
+local current = redis.call('GET', KEYS[1])
+if ARGV[2] == '' then
+  if current then return {1, 'room exists'} end
+else
+  if not current then return {1, 'room is gone'} end
+  local ok, doc = pcall(cjson.decode, current)
+  if not ok or type(doc) ~= 'table' or doc['version'] ~= tonumber(ARGV[2]) then
+    return {1, 'version changed'}
+  end
+end
+local nc, nr, nw, nu = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]),
+  tonumber(ARGV[12])
+if ARGV[5] == '1' then
+  local owner = redis.call('GET', KEYS[4])
+  if owner and owner ~= rid then return {2, owner} end
+end
+local first = 5
+for i = first, first + nc - 1 do
+  local owner = redis.call('GET', KEYS[i])
+  if owner and owner ~= rid then return {3, KEYS[i]} end
+end
+local deleting = ARGV[3] == ''
+if deleting then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[3])
+  if ARGV[4] ~= '1' then redis.call('PEXPIRE', KEYS[1], ARGV[8]) end
+end
+if ARGV[4] == '1' then
+  redis.call('SADD', KEYS[2], rid)
+else
+  redis.call('SREM', KEYS[2], rid)
+end
+if ARGV[5] == '1' then redis.call('SET', KEYS[4], rid) end
+if (ARGV[6] == '1' or deleting) and redis.call('GET', KEYS[4]) == rid then
+  redis.call('DEL', KEYS[4])
+end
+for i = first, first + nc - 1 do redis.call('SET', KEYS[i], rid) end
+first = first + nc
+for i = first, first + nr - 1 do
+  if redis.call('GET', KEYS[i]) == rid then redis.call('DEL', KEYS[i]) end
+end
+first = first + nr
+for i = first, first + nw - 1 do redis.call('SADD', KEYS[i], rid) end
+first = first + nw
+for i = first, first + nu - 1 do redis.call('SREM', KEYS[i], rid) end
+if deleting or ARGV[7] == '' then
+  redis.call('ZREM', KEYS[3], rid)
+else
+  redis.call('ZADD', KEYS[3], ARGV[7], rid)
+end
+return {0, ''}
+"""
+
+# KEYS: timers. ARGV: max score, limit, room key prefix. Returns the due room ids
+# and drops entries whose room key is gone (a room that expired by its safety TTL
+# instead of being deleted), so dead entries cannot crowd out live ones.
+_DUE = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local live = {}
+for _, rid in ipairs(ids) do
+  if redis.call('EXISTS', ARGV[3] .. rid) == 1 then
+    live[#live + 1] = rid
+  else
+    redis.call('ZREM', KEYS[1], rid)
+  end
+end
+return live
+"""
+
+# KEYS: sockets set, presence key. ARGV: socket id. 1 if it was the last socket.
+_SOCKET_CLOSED = """
+if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('SCARD', KEYS[1]) > 0 then return 0 end
+redis.call('DEL', KEYS[2])
+return 1
+"""
+
+
+@contextlib.contextmanager
+def _unavailable_on_error(what: str) -> Iterator[None]:
+    """Turn a driver failure into the port's ``DependencyUnavailable``."""
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        raise DependencyUnavailable(f"redis {what}: {exc}") from exc
+
+
+def _client(url: str, timeout: float) -> "Redis":
+    # A few quick retries ride out a blip (and a restart's reconnect) without
+    # holding a command for long once Redis is really down.
+    return Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        health_check_interval=15,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=2),
+    )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _expire_ms(plan: CommitPlan) -> int:
+    """How long an inactive room's key may live: its retention plus a margin."""
+    expires = plan.room.expires_at if plan.room is not None else None
+    retention = (max(expires.timestamp() - time.time(), 0.0) if expires is not None
+                 else FALLBACK_RETENTION_SECONDS)
+    return int((retention + SAFETY_MARGIN_SECONDS) * 1000)
+
+
+def _commit_call(plan: CommitPlan) -> tuple[list[str], list[str | int | bytes]]:
+    keys = [room_key(plan.room_id), ROOMS_LIST, TIMERS, name_index_key(plan.name_key)]
+    keys += [player_key(u) for u in plan.claim_players]
+    keys += [player_key(u) for u in plan.release_players]
+    keys += [watching_key(u) for u in plan.watch]
+    keys += [watching_key(u) for u in plan.unwatch]
+    args: list[str | int | bytes] = [
+        plan.room_id,
+        "" if plan.expected_version is None else plan.expected_version,
+        b"" if plan.room is None else encode_room(plan.room),
+        int(plan.active), int(plan.claim_name), int(plan.release_name),
+        "" if plan.deadline is None else repr(plan.deadline.timestamp()),
+        _expire_ms(plan),
+        len(plan.claim_players), len(plan.release_players), len(plan.watch),
+        len(plan.unwatch),
+    ]
+    return keys, args
+
+
+class RedisRoomStore:
+    """The :class:`~blazing.state.base.RoomStore` port on Redis."""
+
+    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """``url`` is ``redis://host:port/db`` or ``rediss://…``; ``timeout`` bounds
+        connecting and each reply (seconds)."""
+        self._redis = _client(url, timeout)
+        self._commit = self._redis.register_script(_COMMIT)
+        self._due = self._redis.register_script(_DUE)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._redis.aclose()
+
+    async def load(self, room_id: RoomId) -> Room | None:
+        with _unavailable_on_error("load"):
+            data = await self._redis.get(room_key(room_id))
+        return None if data is None else _decode(data)
+
+    async def commit(self, plan: CommitPlan) -> None:
+        """Check and write ``plan`` atomically; ``Conflict`` if a check fails."""
+        keys, args = _commit_call(plan)
+        with _unavailable_on_error("commit"):
+            status, detail = await self._commit(keys=keys, args=args)
+        if status == _OK:
+            return
+        reason = {_STALE: "stale version", _NAME_TAKEN: "name is taken",
+                  _PLAYER_ELSEWHERE: "a player plays elsewhere"}.get(status, "refused")
+        raise Conflict(f"room {plan.room_id}: {reason} ({_text(detail)})")
+
+    async def player_room(self, user_id: UserId) -> RoomId | None:
+        with _unavailable_on_error("player_room"):
+            value = await self._redis.get(player_key(user_id))
+        return None if value is None else RoomId(_text(value))
+
+    async def watched_rooms(self, user_id: UserId) -> list[RoomId]:
+        with _unavailable_on_error("watched_rooms"):
+            members = await self._redis.smembers(watching_key(user_id))
+        return sorted(RoomId(_text(m)) for m in members)
+
+    async def room_named(self, name: str) -> RoomId | None:
+        with _unavailable_on_error("room_named"):
+            value = await self._redis.get(name_index_key(name_key(name)))
+        return None if value is None else RoomId(_text(value))
+
+    async def active_rooms(self, limit: int) -> list[Room]:
+        """Active rooms, oldest first; ids whose room key is gone are skipped."""
+        with _unavailable_on_error("active_rooms"):
+            ids = list(await self._redis.smembers(ROOMS_LIST))
+            values = await self._redis.mget([room_key(_text(i)) for i in ids]) if ids else []
+        rooms = [_decode(v) for v in values if v is not None]
+        rooms.sort(key=lambda r: (r.created_at, r.room_id))
+        return rooms[:limit]
+
+    async def due(self, now: datetime, limit: int) -> list[RoomId]:
+        """Rooms whose deadline is at or before ``now``, earliest first."""
+        with _unavailable_on_error("due"):
+            ids = await self._due(keys=[TIMERS],
+                                  args=[repr(now.timestamp()), limit, room_key("")])
+        return [RoomId(_text(i)) for i in ids]
+
+    async def ping(self) -> None:
+        with _unavailable_on_error("ping"):
+            await self._redis.ping()
+
+
+def _decode(data: bytes | str) -> Room:
+    try:
+        return decode_room(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ServerFault(f"stored room does not decode: {exc}") from exc
+
+
+class RedisPresence:
+    """The :class:`~blazing.state.base.PresenceStore` port on Redis."""
+
+    def __init__(self, url: str, *, ttl_seconds: float = PRESENCE_TTL_SECONDS,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        """``ttl_seconds`` is how long presence lasts without a refresh; the socket
+        set lasts twice as long, so it outlives presence but not a dead gateway."""
+        self._redis = _client(url, timeout)
+        self._ttl_ms = int(ttl_seconds * 1000)
+        self._socket_closed = self._redis.register_script(_SOCKET_CLOSED)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._redis.aclose()
+
+    async def socket_opened(self, user_id: UserId, socket_id: SocketId) -> None:
+        with _unavailable_on_error("socket_opened"):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.sadd(sockets_key(user_id), socket_id)
+                pipe.pexpire(sockets_key(user_id), 2 * self._ttl_ms)
+                pipe.set(presence_key(user_id), b"1", px=self._ttl_ms)
+                await pipe.execute()
+
+    async def refresh(self, user_id: UserId) -> None:
+        with _unavailable_on_error("refresh"):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(presence_key(user_id), b"1", px=self._ttl_ms)
+                pipe.pexpire(sockets_key(user_id), 2 * self._ttl_ms)
+                await pipe.execute()
+
+    async def socket_closed(self, user_id: UserId, socket_id: SocketId) -> bool:
+        """Forget the socket; True (and presence deleted) if it was the last one."""
+        with _unavailable_on_error("socket_closed"):
+            last = await self._socket_closed(
+                keys=[sockets_key(user_id), presence_key(user_id)], args=[socket_id])
+        return bool(last)
+
+    async def is_online(self, user_id: UserId) -> bool:
+        with _unavailable_on_error("is_online"):
+            return bool(await self._redis.exists(presence_key(user_id)))
+
+    async def online_users(self, user_ids: Sequence[UserId]) -> set[UserId]:
+        if not user_ids:
+            return set()
+        with _unavailable_on_error("online_users"):
+            values = await self._redis.mget([presence_key(u) for u in user_ids])
+        return {u for u, v in zip(user_ids, values, strict=True) if v is not None}
+
+    async def ping(self) -> None:
+        with _unavailable_on_error("ping"):
+            await self._redis.ping()

@@ -1,0 +1,148 @@
+"""What KafkaBus promises beyond the Bus contract: partitions are shared by a
+group's members, non-gateway groups start at the beginning, uncommitted messages
+come again, and a missing broker or topic is ``DependencyUnavailable`` in bounded
+time."""
+
+import asyncio
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from blazing.bus.kafka import KafkaBus
+from blazing.errors import DependencyUnavailable
+from tests.contract.conftest import KAFKA_URL, TopicMakingBus, kafka_bootstrap, require
+from tests.contract.test_bus import TIMEOUT, take, topic
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+async def kafka() -> AsyncIterator[TopicMakingBus]:
+    require("kafka", KAFKA_URL, 9092)
+    async with TopicMakingBus(kafka_bootstrap()) as bus:
+        yield bus
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_two_members_of_a_group_split_the_partitions(kafka: TopicMakingBus) -> None:
+    name = topic()
+    members = [await kafka.subscribe(name, "service"), await kafka.subscribe(name, "service")]
+    per_member: list[list[bytes]] = [[], []]
+    for n in range(60):
+        await kafka.publish(name, f"room_{n}", b"m%d" % n)
+    done = asyncio.Event()
+
+    async def drain(index: int) -> None:
+        async for message in members[index]:
+            per_member[index].append(message.value)
+            if sum(map(len, per_member)) == 60:
+                done.set()
+
+    tasks = [asyncio.create_task(drain(i)) for i in range(2)]
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            await done.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(per_member), "each member owns some of the 3 partitions"
+    assert not set(per_member[0]) & set(per_member[1])
+    for member in members:
+        await member.close()
+
+
+async def test_a_member_without_partitions_still_subscribes(kafka: TopicMakingBus) -> None:
+    name = topic()
+    kafka.partitions = 1  # one partition for two members
+    first = await kafka.subscribe(name, "service")
+    second = await kafka.subscribe(name, "service")  # returns with no partition
+    await kafka.publish(name, "room_a", b"only")
+    got: list[bytes] = []
+    arrived = asyncio.Event()
+
+    async def drain(subscription: Any) -> None:
+        async for message in subscription:
+            got.append(message.value)
+            arrived.set()
+
+    tasks = [asyncio.create_task(drain(s)) for s in (first, second)]
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            await arrived.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    assert got == [b"only"]
+    await first.close()
+    await second.close()
+
+
+async def test_a_service_group_starts_from_the_first_message(kafka: TopicMakingBus) -> None:
+    name = topic()
+    for n in range(3):
+        await kafka.publish(name, "room_a", b"queued%d" % n)
+    subscription = await kafka.subscribe(name, "service")
+    assert [v for _, v in await take(subscription, 3)] == [b"queued0", b"queued1", b"queued2"]
+    await subscription.close()
+
+
+async def test_uncommitted_messages_come_again_to_the_next_member(
+        kafka: TopicMakingBus) -> None:
+    name = topic()
+    first = await kafka.subscribe(name, "service")
+    for n in range(3):
+        await kafka.publish(name, "room_a", b"m%d" % n)
+    async with asyncio.timeout(TIMEOUT):
+        assert (await anext(first)).value == b"m0"
+        await first.commit()
+        assert (await anext(first)).value == b"m1"  # received, never committed
+    await first.close()
+    second = await kafka.subscribe(name, "service")
+    assert [v for _, v in await take(second, 2)] == [b"m1", b"m2"]
+    await second.close()
+
+
+async def test_an_unreachable_broker_is_unavailable_at_start() -> None:
+    started = time.monotonic()
+    with pytest.raises(DependencyUnavailable):
+        async with KafkaBus(f"127.0.0.1:{closed_port()}", subscribe_timeout=5.0):
+            pass
+    assert time.monotonic() - started < 10
+
+
+async def test_publishing_to_a_missing_topic_is_unavailable_in_bounded_time() -> None:
+    require("kafka", KAFKA_URL, 9092)
+    async with KafkaBus(kafka_bootstrap(), request_timeout=1.0, publish_timeout=3.0) as bus:
+        started = time.monotonic()
+        with pytest.raises(DependencyUnavailable):
+            await bus.publish("test.missing." + uuid.uuid4().hex, "k", b"v")
+        assert time.monotonic() - started < 5
+
+
+async def test_subscribing_to_a_missing_topic_is_unavailable_in_bounded_time() -> None:
+    require("kafka", KAFKA_URL, 9092)
+    async with KafkaBus(kafka_bootstrap(), subscribe_timeout=2.0) as bus:
+        started = time.monotonic()
+        with pytest.raises(DependencyUnavailable):
+            await bus.subscribe("test.missing." + uuid.uuid4().hex, "service")
+        assert time.monotonic() - started < 5
+
+
+async def test_a_bus_that_is_not_started_is_unavailable() -> None:
+    bus = KafkaBus("127.0.0.1:9")
+    with pytest.raises(DependencyUnavailable):
+        await bus.publish("t", "k", b"v")
+    with pytest.raises(DependencyUnavailable):
+        await bus.ping()

@@ -1,0 +1,262 @@
+"""What the Redis adapters promise beyond the ports: the documented key layout,
+expiry of what nobody cleans up, presence TTLs, bounded failure while Redis is
+down and recovery after it restarts (on a private redis-server, never the shared
+one)."""
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+import pytest
+from redis.asyncio import Redis
+
+from blazing.errors import DependencyUnavailable
+from blazing.ids import RoomId, SocketId, UserId
+from blazing.protocol.models import RoomStatus
+from blazing.rooms.model import encode_room
+from blazing.state.base import plan_commit
+from blazing.state.redis import SAFETY_MARGIN_SECONDS, RedisPresence, RedisRoomStore
+from tests.contract.conftest import REDIS_URL, require
+from tests.contract.test_room_store import bump, fresh_table, unique_user, with_players
+
+pytestmark = pytest.mark.services
+DEADLINE = 10.0  # seconds any polled condition may take
+
+
+@pytest.fixture
+async def raw() -> AsyncIterator[Redis]:
+    require("redis", REDIS_URL, 6379)
+    client = Redis.from_url(REDIS_URL, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def store(raw: Redis) -> AsyncIterator[RedisRoomStore]:
+    async with RedisRoomStore(REDIS_URL) as adapter:
+        yield adapter
+
+
+async def eventually(check: Any, what: str) -> None:
+    """Poll ``check()`` (async, truthy when done) until it holds or DEADLINE passes."""
+    try:
+        async with asyncio.timeout(DEADLINE):
+            while True:
+                if await check():
+                    return
+                await asyncio.sleep(0.02)  # poll interval, not a synchronisation
+    except TimeoutError:
+        raise AssertionError(f"not within {DEADLINE} s: {what}") from None
+
+
+async def test_a_room_is_written_under_the_documented_keys(store: RedisRoomStore,
+                                                           raw: Redis) -> None:
+    user, viewer = unique_user(), unique_user()
+    name = f"Keys {uuid.uuid4().hex[:8]}"
+    room = with_players(fresh_table(name).room, user)  # type: ignore[arg-type]
+    deadline = datetime(2030, 1, 1, tzinfo=UTC)
+    room = msgspec.structs.replace(room, turn_deadline=deadline, status=RoomStatus.IN_PROGRESS,
+                                   spectators=())
+    await store.commit(plan_commit(None, room))
+    rid = room.room_id
+    assert (await raw.get(f"game:room:{rid}")) == encode_room(room).decode()
+    assert await raw.sismember("game:rooms:list", rid)  # type: ignore[misc]
+    assert await raw.get(f"game:user:{user}:room") == rid
+    assert await raw.get(f"game:room_name:{name.casefold()}") == rid
+    assert await raw.zscore("game:timers", rid) == deadline.timestamp()
+    assert await raw.ttl(f"game:room:{rid}") == -1  # an active room never expires
+    table = fresh_table()
+    table.room = room
+    table.spectate(viewer)
+    assert table.room is not None
+    await store.commit(plan_commit(room, table.room))
+    assert await raw.smembers(f"game:user:{viewer}:watching") == {rid}  # type: ignore[misc]
+
+
+async def test_an_ended_room_expires_after_its_retention_and_a_margin(
+        store: RedisRoomStore, raw: Redis) -> None:
+    room = fresh_table().room
+    assert room is not None
+    await store.commit(plan_commit(None, room))
+    retention = 600
+    ended = bump(room, status=RoomStatus.ABANDONED, finished_at=datetime.now(UTC),
+                 expires_at=datetime.now(UTC) + timedelta(seconds=retention))
+    await store.commit(plan_commit(room, ended))
+    ttl = await raw.ttl(f"game:room:{room.room_id}")
+    assert retention + SAFETY_MARGIN_SECONDS - 5 <= ttl <= retention + SAFETY_MARGIN_SECONDS
+    assert not await raw.sismember("game:rooms:list", room.room_id)  # type: ignore[misc]
+
+
+async def test_deleting_a_room_leaves_no_key_pointing_at_it(store: RedisRoomStore,
+                                                            raw: Redis) -> None:
+    user, viewer = unique_user(), unique_user()
+    table = fresh_table()
+    assert table.room is not None
+    room = with_players(table.room, user)
+    await store.commit(plan_commit(None, room))
+    table.room = room
+    table.spectate(viewer)
+    assert table.room is not None
+    watched = table.room
+    await store.commit(plan_commit(room, watched))
+    await store.commit(plan_commit(watched, None))
+    rid = room.room_id
+    assert not await raw.exists(f"game:room:{rid}", f"game:user:{user}:room",
+                                f"game:room_name:{room.room_name.casefold()}",
+                                f"game:user:{viewer}:watching")
+    assert not await raw.sismember("game:rooms:list", rid)  # type: ignore[misc]
+    assert await raw.zscore("game:timers", rid) is None
+
+
+async def test_a_timer_whose_room_is_gone_is_dropped(store: RedisRoomStore,
+                                                     raw: Redis) -> None:
+    ghost = f"room_ghost_{uuid.uuid4().hex}"
+    await raw.zadd("game:timers", {ghost: 0.5})
+    assert ghost not in await store.due(datetime.now(UTC), 10_000)
+    assert await raw.zscore("game:timers", ghost) is None
+
+
+async def test_a_stale_list_entry_is_skipped(store: RedisRoomStore, raw: Redis) -> None:
+    ghost = f"room_ghost_{uuid.uuid4().hex}"
+    await raw.sadd("game:rooms:list", ghost)  # type: ignore[misc]
+    try:
+        assert ghost not in {r.room_id for r in await store.active_rooms(10_000)}
+    finally:
+        await raw.srem("game:rooms:list", ghost)  # type: ignore[misc]
+
+
+async def test_presence_expires_without_a_refresh(raw: Redis) -> None:
+    me = UserId(unique_user())
+    async with RedisPresence(REDIS_URL, ttl_seconds=0.3) as presence:
+        await presence.socket_opened(me, SocketId("s1"))
+        assert await presence.is_online(me)
+        assert 0 < await raw.pttl(f"ws:sockets:{me}") <= 600  # twice the presence TTL
+
+        async def offline() -> bool:
+            return not await presence.is_online(me)
+
+        await eventually(offline, "presence expires after its TTL")
+        assert await presence.online_users([me]) == set()
+
+
+async def test_presence_uses_the_documented_keys_and_ttl(raw: Redis) -> None:
+    me = UserId(unique_user())
+    async with RedisPresence(REDIS_URL) as presence:
+        await presence.socket_opened(me, SocketId("s1"))
+        assert 55 <= await raw.ttl(f"ws:presence:{me}") <= 60
+        assert await raw.smembers(f"ws:sockets:{me}") == {"s1"}  # type: ignore[misc]
+        assert await presence.socket_closed(me, SocketId("s1"))
+        assert not await raw.exists(f"ws:presence:{me}", f"ws:sockets:{me}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_an_unreachable_redis_is_unavailable_quickly() -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    started = time.monotonic()
+    async with RedisRoomStore(url, timeout=0.5) as store, \
+            RedisPresence(url, timeout=0.5) as presence:
+        with pytest.raises(DependencyUnavailable):
+            await store.load(RoomId("room_x"))
+        with pytest.raises(DependencyUnavailable):
+            await store.commit(plan_commit(None, fresh_table().room))
+        with pytest.raises(DependencyUnavailable):
+            await presence.socket_opened(UserId(1), SocketId("s"))
+        with pytest.raises(DependencyUnavailable):
+            await store.ping()
+    assert time.monotonic() - started < 10
+
+
+class PrivateRedis:
+    """A redis-server of this test's own on a free port, which it may kill."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        give_up = time.monotonic() + DEADLINE
+        while time.monotonic() < give_up:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.02)  # poll until the server listens
+        raise AssertionError("private redis-server did not start")
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.kill()
+
+
+async def test_the_adapters_recover_after_a_redis_restart(
+        private_redis: PrivateRedis) -> None:
+    me = UserId(unique_user())
+    async with RedisRoomStore(private_redis.url, timeout=0.5) as store, \
+            RedisPresence(private_redis.url, timeout=0.5) as presence:
+        room = fresh_table().room
+        assert room is not None
+        await store.commit(plan_commit(None, room))  # loads the scripts into this server
+        await presence.socket_opened(me, SocketId("s1"))
+
+        private_redis.kill()
+        with pytest.raises(DependencyUnavailable):
+            await store.load(room.room_id)
+        with pytest.raises(DependencyUnavailable):
+            await presence.socket_closed(me, SocketId("s1"))
+
+        private_redis.start()  # same port, empty data, empty script cache
+        assert await store.load(room.room_id) is None
+        await store.commit(plan_commit(None, room))  # the script is loaded again
+        assert await store.load(room.room_id) == room
+        await presence.socket_opened(me, SocketId("s2"))
+        assert await presence.socket_closed(me, SocketId("s2")) is True
+
+
+async def test_a_hung_redis_is_unavailable_in_bounded_time(
+        private_redis: PrivateRedis) -> None:
+    async with RedisRoomStore(private_redis.url, timeout=0.3) as store:
+        await store.ping()
+        assert private_redis.process is not None
+        os.kill(private_redis.process.pid, signal.SIGSTOP)  # accepts, never answers
+        try:
+            started = time.monotonic()
+            with pytest.raises(DependencyUnavailable):
+                await store.load(RoomId("room_x"))
+            assert time.monotonic() - started < 5
+        finally:
+            os.kill(private_redis.process.pid, signal.SIGCONT)
+        await store.ping()  # answers again once the server does
