@@ -14,6 +14,7 @@ import { NO_RECONNECT_CODES } from "./protocol.js";
 export const DEFAULT_TIMING = Object.freeze({
   pingMs: 30_000,
   pongTimeoutMs: 10_000,
+  connectTimeoutMs: 10_000,
   backoffMs: [1_000, 2_000, 4_000, 8_000, 16_000],
 });
 
@@ -27,7 +28,7 @@ export class Connection {
     this.attempt = 0; // failed reconnect attempts since the last good connection
     this.stopped = true;
     this.everOpened = false;
-    this.timers = { ping: 0, pong: 0, retry: 0 };
+    this.timers = { ping: 0, pong: 0, retry: 0, connect: 0 };
     this.state = "closed";
   }
 
@@ -68,7 +69,7 @@ export class Connection {
     this._discard();
     const reconnecting = this.everOpened;
     this._status(reconnecting
-      ? { state: "reconnecting", attempt: this.attempt + 1, of: this.timing.backoffMs.length, connecting: true }
+      ? { state: "reconnecting", attempt: Math.max(1, this.attempt), of: this.timing.backoffMs.length, connecting: true }
       : { state: "connecting" });
     let ws;
     try {
@@ -79,8 +80,17 @@ export class Connection {
       return;
     }
     this.ws = ws;
+    // A handshake that hangs (server frozen, packets dropped) counts as a failed attempt.
+    this.timers.connect = setTimeout(() => {
+      this.timers.connect = 0;
+      if (ws === this.ws && ws.readyState === WebSocket.CONNECTING) {
+        this._lost({ code: 4000, reason: "connect timeout" });
+      }
+    }, this.timing.connectTimeoutMs);
     ws.onopen = () => {
       if (ws !== this.ws) return;
+      clearTimeout(this.timers.connect);
+      this.timers.connect = 0;
       this.attempt = 0;
       this.everOpened = true;
       this._status({ state: "open" });
@@ -169,6 +179,8 @@ export class Connection {
   /** Forget the current socket without triggering reconnect logic. */
   _discard() {
     this._stopHeartbeat();
+    clearTimeout(this.timers.connect);
+    this.timers.connect = 0;
     const ws = this.ws;
     this.ws = null;
     if (ws) {

@@ -71,6 +71,7 @@ export function renderRoom(ctx) {
   renderCenter(ctx);
   renderRounds(byTestId("rounds-table"), room, me, { newestFirst: true });
   show(byTestId("rounds-empty"), rounds(room).length === 0);
+  show(byTestId("rounds-table").closest(".table-wrap"), rounds(room).length > 0);
   renderSpectators(spectators, me);
   renderGameOver(ctx);
   renderControls(ctx);
@@ -91,7 +92,9 @@ function renderSeats(ctx) {
     seat.classList.toggle("is-me", Boolean(p && me && p.user_id === me.user_id));
     seat.classList.toggle("is-turn", Boolean(p && room.status === "in_progress" && room.current_turn === p.user_id));
     seat.classList.toggle("is-winner", Boolean(p && ended && room.winner_id === p.user_id));
-    paintAvatar(byTestId("seat-avatar", seat), p);
+    const avatar = byTestId("seat-avatar", seat);
+    paintAvatar(avatar, p);
+    avatar.classList.toggle("avatar-empty", !p);
     const name = byTestId("seat-name", seat);
     name.replaceChildren();
     if (p) {
@@ -105,12 +108,12 @@ function renderSeats(ctx) {
     const ready = byTestId("seat-ready", seat);
     let readyText = "";
     let readyClass = "chip";
-    if (!p) readyText = "Waiting for a player…";
+    if (!p) readyText = "Waiting…";
     else if (room.status === "waiting") {
       readyText = p.is_ready ? "Ready" : "Not ready";
       readyClass = p.is_ready ? "chip chip-ok" : "chip chip-muted";
     } else if (room.status === "in_progress" && room.current_turn === p.user_id) {
-      readyText = "Rolling";
+      readyText = me && p.user_id === me.user_id ? "Your turn" : "To roll";
       readyClass = "chip chip-accent";
     } else if (ended && room.winner_id === p.user_id) {
       readyText = "Winner";
@@ -181,9 +184,13 @@ function renderCenter(ctx) {
   if (room.status === "in_progress" && open.length === 1) {
     const [[uid, roll]] = open;
     const next = room.players.find((p) => p.user_id !== uid);
-    result = `${playerName(room, uid, me)} rolled ${roll}${next ? ` — ${playerName(room, next.user_id, me)} to answer` : ""}`;
+    const answer = !next ? "" : me && next.user_id === me.user_id ? " — your turn to answer" : ` — ${next.username} to answer`;
+    result = `${playerName(room, uid, me)} rolled ${roll}${answer}`;
   } else if (done.length && room.status !== "waiting") {
     result = roundSentence(done.at(-1), room, me);
+  }
+  if (room.status === "in_progress" && room.last_auto_roll != null) {
+    result += ` · time ran out, so the server rolled for ${playerName(room, room.last_auto_roll, me) === "You" ? "you" : playerName(room, room.last_auto_roll, me)}`;
   }
   setText(byTestId("round-result"), result);
 }
@@ -223,11 +230,10 @@ function renderControls(ctx) {
   show(leave, !ended);
   leave.disabled = !online;
   setText(leave, role === "spectator" ? "Stop watching" : room.status === "in_progress" ? "Forfeit & leave" : "Leave room");
-  const chatOpen = !ended;
-  const input = byTestId("chat-input");
-  input.disabled = !chatOpen || !online;
-  byTestId("chat-send").disabled = !chatOpen || !online;
-  input.placeholder = ended ? "Chat is closed — the game is over." : "Write a message…";
+  show(byTestId("chat-form"), !ended);
+  show(byTestId("chat-closed"), ended);
+  byTestId("chat-input").disabled = !online;
+  byTestId("chat-send").disabled = !online;
 }
 
 /** Countdowns: the turn deadline and the reconnect grace periods. */
