@@ -3,8 +3,11 @@
 - :class:`ClientError` — the peer broke the protocol or the rules. It carries a
   wire :class:`ErrorCode` and becomes an ``error`` event; the connection goes on.
 - :class:`ServerFault` — a bug or broken invariant on our side (``INTERNAL_ERROR``).
-- :class:`DependencyUnavailable` — a bus or store could not be reached; the
-  command was not applied (``SERVICE_UNAVAILABLE``).
+- :class:`DependencyUnavailable` — a bus or store could not be reached
+  (``SERVICE_UNAVAILABLE``). For a store write or a read it means "not done". For
+  a bus publish it means "maybe sent": the producer may still deliver it once the
+  broker is back, which is harmless because commands and events carry ids that
+  are de-duplicated.
 - :class:`Conflict` — a versioned write lost a race; callers reload and re-apply
   the pure rules. It never reaches a client.
 

@@ -62,8 +62,23 @@ def kafka_bootstrap() -> str:
     return urlparse(KAFKA_URL).netloc
 
 
+_redis_flushed = False
+
+
+def _flush_test_redis_once() -> None:
+    """Start each run with an empty test database, so rooms of earlier runs that never
+    ended (they have no TTL) do not pile up."""
+    global _redis_flushed
+    if not _redis_flushed:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        _redis_flushed = True
+
+
 def redis_store() -> AbstractAsyncContextManager[Any]:
     require("redis", REDIS_URL, 6379)
+    _flush_test_redis_once()
     from blazing.state.redis import RedisRoomStore
 
     return RedisRoomStore(REDIS_URL)

@@ -102,6 +102,7 @@ async def test_a_game_survives_kill_9_of_each_game_service(cluster: Cluster) -> 
             turn = nxt["current_turn"]
         ended = check_game(alice.log, room_id)
         assert sent == seen
+        await bob.expect("game_ended", room_id=room_id, timeout=SLOW)
         assert check_game(bob.log, room_id) == ended
         rolls_applied = len([m for m in alice.log if m["type"] == "bigger_dice.rolled"])
         assert rolls_applied == sent, "a roll was lost or doubled"

@@ -20,7 +20,8 @@ async def test_dev_login_sets_a_cookie_the_socket_accepts(server: Running) -> No
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
         async with http.get(f"{server.base_url}/api/session") as response:
-            assert response.status == 401 and (await response.json())["dev_login"] is True
+            assert response.status == 200
+            assert await response.json() == {"signed_in": False, "dev_login": True}
         async with http.post(f"{server.base_url}/api/dev/login",
                              json={"username": "  Zoe "}) as response:
             assert response.status == 200
@@ -29,7 +30,8 @@ async def test_dev_login_sets_a_cookie_the_socket_accepts(server: Running) -> No
             assert cookie["httponly"] and cookie["samesite"] == "Lax"
         assert body["user_id"] == dev_user_id("zoe") and body["username"] == "Zoe"
         async with http.get(f"{server.base_url}/api/session") as response:
-            assert (await response.json())["user_id"] == body["user_id"]
+            me = await response.json()
+            assert me["signed_in"] is True and me["user_id"] == body["user_id"]
         async with http.ws_connect(server.ws_url) as ws:
             hello = await ws.receive_json()
             assert hello["type"] == "authenticated" and hello["user_id"] == body["user_id"]

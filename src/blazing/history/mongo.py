@@ -32,9 +32,9 @@ COLLECTION = "game_history"
 DEFAULT_DATABASE = "blazing"
 DEFAULT_TIMEOUT_MS = 3000
 # FerretDB v1 rejects an array directly inside an array ("nested arrays are not
-# supported"), as in Bigger Dice's ``rolls: [[user_id, value], ...]``. Such inner
-# arrays are stored wrapped in a one-field document and unwrapped on reading, on
-# every server, so documents look the same on FerretDB and mongod.
+# supported"). The games' own records avoid them, but a record is free-form per game,
+# so any such inner array is stored wrapped in a one-field document and unwrapped on
+# reading, on every server, so documents look the same on FerretDB and mongod.
 ARRAY_FIELD = "__array__"
 
 Document = dict[str, Any]

@@ -67,16 +67,18 @@ def build_app(
         raise web.HTTPFound("/games")
 
     async def session(request: web.Request) -> web.Response:
+        """Who the cookie says you are. Always 200 (a signed-out visitor is not an
+        error, and a 401 would show up in the browser console)."""
+        body: dict[str, object] = {"signed_in": False, "dev_login": dev_login is not None}
         token = request.cookies.get(AUTH_COOKIE)
-        body: dict[str, object] = {"dev_login": dev_login is not None}
-        if token:
-            try:
-                identity = verifier.verify(token)
-            except AuthError as exc:
-                return _json({**body, "error": str(exc)}, status=401)
-            return _json({**body, "user_id": identity.user_id, "username": identity.username,
-                          "avatar_id": identity.avatar_id})
-        return _json({**body, "error": "not signed in"}, status=401)
+        if not token:
+            return _json(body)
+        try:
+            identity = verifier.verify(token)
+        except AuthError as exc:
+            return _json({**body, "error": str(exc)})
+        return _json({**body, "signed_in": True, "user_id": identity.user_id,
+                      "username": identity.username, "avatar_id": identity.avatar_id})
 
     async def history_for_user(request: web.Request) -> web.Response:
         try:
