@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/blazing serve $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 
 # Everything: lint, then the whole suite against real Redis/Kafka/FerretDB and Chromium.
