@@ -186,12 +186,20 @@ def _service(backends: Backends, settings: Settings, dice: Dice | None,
     )
 
 
-def _gateway(backends: Backends, settings: Settings, verifier: TokenVerifier) -> Gateway:
-    return Gateway(
+async def _serve_gateway(stack: AsyncExitStack, backends: Backends, settings: Settings,
+                         service: GameService | None, *, single_process: bool) -> Running:
+    """Start a gateway and the HTTP app around it on ``stack``."""
+    verifier, dev_login = _auth(settings, single_process=single_process)
+    gateway = await stack.enter_async_context(Gateway(
         bus=backends.bus, presence=backends.presence, verifier=verifier,
         gateway_id=GatewayId(settings.gateway_id) if settings.gateway_id else None,
         options=gateway_options(settings),
-    )
+    ))
+    app = build_app(gateway=gateway, history=backends.history, verifier=verifier,
+                    probes=backends.probes, dev_login=dev_login)
+    port = await stack.enter_async_context(_serving(app, settings.host, settings.port,
+                                                    gateway))
+    return Running(settings.host, port, gateway, service, backends.store, dev_login)
 
 
 @asynccontextmanager
@@ -199,30 +207,18 @@ async def embedded(
     settings: Settings, *, dice: Dice | None = None, clock: Clock = utc_now
 ) -> AsyncIterator[Running]:
     """Gateway and game service in one process (in-memory bus and state by default)."""
-    verifier, dev_login = _auth(settings, single_process=True)
     async with AsyncExitStack() as stack:
         backends = await _open_backends(stack, settings, clock)
         service = await stack.enter_async_context(_service(backends, settings, dice, clock))
-        gateway = await stack.enter_async_context(_gateway(backends, settings, verifier))
-        app = build_app(gateway=gateway, history=backends.history, verifier=verifier,
-                        probes=backends.probes, dev_login=dev_login)
-        port = await stack.enter_async_context(_serving(app, settings.host, settings.port,
-                                                        gateway))
-        yield Running(settings.host, port, gateway, service, backends.store, dev_login)
+        yield await _serve_gateway(stack, backends, settings, service, single_process=True)
 
 
 @asynccontextmanager
 async def gateway_only(settings: Settings) -> AsyncIterator[Running]:
     """A gateway of the distributed mode: sockets, HTTP and the history API."""
-    verifier, dev_login = _auth(settings, single_process=False)
     async with AsyncExitStack() as stack:
         backends = await _open_backends(stack, settings, utc_now)
-        gateway = await stack.enter_async_context(_gateway(backends, settings, verifier))
-        app = build_app(gateway=gateway, history=backends.history, verifier=verifier,
-                        probes=backends.probes, dev_login=dev_login)
-        port = await stack.enter_async_context(_serving(app, settings.host, settings.port,
-                                                        gateway))
-        yield Running(settings.host, port, gateway, None, backends.store, dev_login)
+        yield await _serve_gateway(stack, backends, settings, None, single_process=False)
 
 
 @asynccontextmanager

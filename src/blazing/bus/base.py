@@ -5,6 +5,7 @@ Within one group every message goes to one subscriber; every group sees every
 message. Messages with the same key stay in order.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, Self
 
@@ -43,3 +44,18 @@ class Bus(Protocol):
     async def ping(self) -> None:
         """Raise ``DependencyUnavailable`` unless the broker answers."""
         ...
+
+
+async def consume(subscription: Subscription, handle: Callable[[bytes], Awaitable[object]]
+                  ) -> None:
+    """Feed every message to ``handle`` and commit after it; close when done.
+
+    ``handle`` must not raise for a bad message (it reports and moves on), so one
+    poison message cannot stop the loop or be redelivered forever.
+    """
+    try:
+        async for message in subscription:
+            await handle(message.value)
+            await subscription.commit()
+    finally:
+        await subscription.close()

@@ -18,7 +18,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from blazing import metrics
-from blazing.bus.base import Bus, Subscription
+from blazing.bus.base import Bus, consume
 from blazing.errors import DependencyUnavailable, ErrorCode
 from blazing.gateway.auth import AuthError, Identity, TokenVerifier
 from blazing.gateway.hub import Hub
@@ -142,7 +142,7 @@ class Gateway:
         topics = self._options.topics
         subscription = await self._bus.subscribe(topics.events, f"gateway-{self.gateway_id}")
         self._tasks = [
-            asyncio.create_task(self._consume(subscription), name="gateway-events"),
+            asyncio.create_task(consume(subscription, self._deliver), name="gateway-events"),
             asyncio.create_task(self._sweep(), name="gateway-sweeper"),
         ]
         return self
@@ -171,13 +171,8 @@ class Gateway:
     def connection_count(self) -> int:
         return len(self._connections)
 
-    async def _consume(self, subscription: Subscription) -> None:
-        try:
-            async for message in subscription:
-                self.hub.deliver(message.value)
-                await subscription.commit()
-        finally:
-            await subscription.close()
+    async def _deliver(self, data: bytes) -> None:
+        self.hub.deliver(data)
 
     async def _sweep(self) -> None:
         while True:

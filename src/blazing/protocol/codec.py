@@ -51,31 +51,29 @@ def peek_request_id(frame: bytes) -> str | None:
 
 def decode_client(frame: bytes | str) -> ClientMessage:
     """Decode and validate one client frame."""
-    try:
-        message: ClientMessage = _client_decoder.decode(frame)
-    except msgspec.ValidationError as exc:
-        raise _explain(frame, str(exc)) from None
-    except msgspec.DecodeError as exc:
-        raise ClientError(ErrorCode.INVALID_MESSAGE, f"malformed JSON: {exc}") from None
-    except RecursionError:
-        raise _TOO_DEEP from None
+    message: ClientMessage = _decode(_client_decoder, frame)
     return validate(message)
 
 
 def decode_service_command(payload: bytes) -> ServiceCommand:
     """Decode a command payload taken off the bus (already checked by a gateway,
     validated again because the bus is a trust boundary too)."""
+    message: ServiceCommand = _decode(_service_decoder, payload)
+    if isinstance(message, client._Command):
+        return validate(message)
+    return message
+
+
+def _decode(decoder: "msgspec.json.Decoder[Any]", data: bytes | str) -> Any:
+    """Decode with ``decoder``; every failure becomes a ClientError saying why."""
     try:
-        message: ServiceCommand = _service_decoder.decode(payload)
+        return decoder.decode(data)
     except msgspec.ValidationError as exc:
-        raise _explain(payload, str(exc)) from None
+        raise _explain(data, str(exc)) from None
     except msgspec.DecodeError as exc:
         raise ClientError(ErrorCode.INVALID_MESSAGE, f"malformed JSON: {exc}") from None
     except RecursionError:
         raise _TOO_DEEP from None
-    if isinstance(message, client._Command):
-        return validate(message)
-    return message
 
 
 def _explain(frame: bytes | str, detail: str) -> ClientError:

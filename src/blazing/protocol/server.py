@@ -175,25 +175,6 @@ ServerEvent = (
     | Error
 )
 
-RoomEvent = (
-    RoomCreated
-    | RoomJoined
-    | PlayerLeft
-    | HostChanged
-    | PlayerRejoined
-    | PlayerDisconnected
-    | PlayerReady
-    | RoomState
-    | SpectatorJoined
-    | SpectatorLeft
-    | GameStarted
-    | TurnChanged
-    | DiceRolled
-    | RoundResult
-    | GameEnded
-    | ChatMessage
-)
-
 SERVER_TYPES: frozenset[str] = frozenset(
     str(cls.__struct_config__.tag) for cls in ServerEvent.__args__
 )

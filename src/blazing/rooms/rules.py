@@ -6,7 +6,7 @@ remember to announce its change to the lobby.
 """
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -188,9 +188,7 @@ def _disconnected(tx: Tx, command: UserDisconnected) -> Tx:
                    grace_seconds=grace, deadline=until)
     spectator = tx.room.spectator(user)
     if spectator is not None and spectator.disconnected_until is None:
-        tx.update(spectators=tuple(
-            msgspec.structs.replace(s, disconnected_until=until) if s.user_id == user else s
-            for s in tx.room.spectators))
+        _set_spectator_dropped(tx, user, until)
     return tx
 
 
@@ -213,9 +211,7 @@ def _reconnect_if_dropped(tx: Tx, user: UserId, kind: str) -> None:
         tx.to_room(ev.PlayerRejoined, user_id=user, username=player.username)
     spectator = tx.room.spectator(user)
     if spectator is not None and spectator.disconnected_until is not None:
-        tx.update(spectators=tuple(
-            msgspec.structs.replace(s, disconnected_until=None) if s.user_id == user else s
-            for s in tx.room.spectators))
+        _set_spectator_dropped(tx, user, None)
 
 
 def _rejoin(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
@@ -364,6 +360,12 @@ def _announce_to_lobby(before: Room | None, tx: Tx) -> None:
 def _new_player(actor: Actor, ctx: Context) -> GamePlayer:
     return GamePlayer(user_id=actor.user_id, username=actor.username, avatar_id=actor.avatar_id,
                       score=0, is_ready=False, joined_at=ctx.now)
+
+
+def _set_spectator_dropped(tx: Tx, user: UserId, until: datetime | None) -> None:
+    tx.update(spectators=tuple(
+        msgspec.structs.replace(s, disconnected_until=until) if s.user_id == user else s
+        for s in tx.room.spectators))
 
 
 def _set_player(tx: Tx, player: GamePlayer) -> None:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from blazing import metrics
-from blazing.bus.base import Bus, Subscription
+from blazing.bus.base import Bus, consume
 from blazing.errors import (
     ClientError,
     Conflict,
@@ -99,7 +99,7 @@ class GameService:
         topics = self._settings.topics
         subscription = await self._bus.subscribe(topics.commands, topics.service_group)
         self._tasks = [
-            asyncio.create_task(self._consume(subscription), name="service-commands"),
+            asyncio.create_task(consume(subscription, self.handle), name="service-commands"),
             asyncio.create_task(self._fire_timers(), name="service-timers"),
         ]
         self.ready.set()
@@ -114,14 +114,6 @@ class GameService:
         self._tasks = []
 
     # --- commands ------------------------------------------------------------------
-
-    async def _consume(self, subscription: Subscription) -> None:
-        try:
-            async for message in subscription:
-                await self.handle(message.value)
-                await subscription.commit()
-        finally:
-            await subscription.close()
 
     async def handle(self, data: bytes) -> None:
         """Handle one command envelope; never raises (failures become errors)."""

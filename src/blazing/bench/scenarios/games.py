@@ -1,0 +1,94 @@
+"""``games``: N concurrent games with S spectators each, played to the end over
+and over during a fixed window. Commands/s (every command sent), event
+deliveries/s (every frame received), rolls/s, games/s, roll round trips."""
+
+import asyncio
+import time
+from typing import Any
+
+from blazing.bench import stats
+from blazing.bench.scenarios.common import WorkerContext, cancel_all, connect_many
+from blazing.bench.scenarios.play import open_room, play, spectate, start_game
+from blazing.bench.scenarios.spec import Result, Split, even_shares, merged
+
+PHASES = ("setup", "window")
+STOP_GRACE = 5.0  # after the window, running rolls get this long to come back
+
+
+def split(params: dict[str, Any], workers: int) -> Split:
+    return [{**params, "games": share} for share in even_shares(int(params["games"]), workers)]
+
+
+async def run(ctx: WorkerContext) -> None:
+    params, base = ctx.spec.params, ctx.spec.user_base
+    games, watchers = int(params["games"]), int(params["spectators"])
+    per_game = 2 + watchers
+    concurrency = int(params["concurrency"])
+    players = await connect_many(
+        ctx, [base + g * per_game + i for g in range(games) for i in range(2)], concurrency)
+    spectators = await connect_many(
+        ctx, [base + g * per_game + 2 + i for g in range(games) for i in range(watchers)],
+        concurrency, keep=False)
+    peers = players + spectators
+    await ctx.phase("setup")
+
+    stopping = False
+    before = ctx.stats.snapshot()
+    window_end = time.monotonic() + float(params["duration"])
+    max_games = int(params["max_games_per_table"])
+
+    def stop() -> bool:
+        return stopping
+
+    async def table(g: int) -> None:
+        a, b = players[2 * g], players[2 * g + 1]
+        watching = spectators[g * watchers:(g + 1) * watchers]
+        by_id = {a.user_id: a, b.user_id: b}
+        try:
+            for n in range(max_games):
+                if stopping:
+                    return
+                host, guest = (a, b) if n % 2 == 0 else (b, a)
+                room_id = await open_room(host, guest, f"{ctx.spec.tag}-{ctx.spec.index}-{g}-{n}")
+                await spectate(watching, room_id)
+                first = await start_game(host, guest, room_id)
+                await play(by_id, room_id, first, should_stop=stop)
+        except (TimeoutError, ConnectionError, ValueError) as exc:
+            if not stopping:
+                ctx.stats.error(f"table {g}: {exc}")
+
+    tables = [asyncio.create_task(table(g)) for g in range(games)]
+    done, _ = await asyncio.wait(tables, timeout=max(0.0, window_end - time.monotonic()))
+    after = ctx.stats.snapshot()
+    ctx.stats.recording = False
+    ctx.mark("window_end")
+    stopping = True
+    await ctx.phase("window")
+    pending = [t for t in tables if not t.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=STOP_GRACE)
+    await cancel_all(tables)
+    for peer in peers:
+        peer.abort()
+    ctx.extra = {"window": {k: after.get(k, 0) - before.get(k, 0) for k in after},
+                 "tables_finished_early": len(done)}
+
+
+def summarize(results: list[Result], marks: dict[str, float]) -> dict[str, float]:
+    seconds = max(r.marks["window_end"] for r in results) - marks["setup_released"]
+
+    def windowed(name: str) -> int:
+        return sum(int(r.extra["window"].get(name, 0)) for r in results)
+
+    out = {
+        "commands_per_s": stats.rate(windowed("sent"), seconds),
+        "deliveries_per_s": stats.rate(windowed("received"), seconds),
+        "rolls_per_s": stats.rate(windowed("rolls"), seconds),
+        "games_per_s": stats.rate(windowed("games"), seconds),
+        "window_s": seconds,
+    }
+    out.update(stats.latency_metrics(merged(results, "rtt"), "rtt"))
+    return out
+
+
+CDF_SERIES = ("rtt",)

@@ -1,0 +1,328 @@
+"""The servers under test: spawned, pinned, watched, and always killed.
+
+Targets:
+- ``blazing`` embedded: ``blazing serve`` on a free port with the load limits
+  raised (rate, burst, sockets per user, outbound queue, idle and turn time);
+- ``blazing`` distributed: ``blazing game-service`` + ``blazing gateway`` over
+  Kafka/Redis/MongoDB URLs (fails clearly while those commands do not exist);
+- ``blazing`` at ``--url``: a server someone else started (not spawned);
+- ``raw-aiohttp`` / ``raw-picows``: the baseline scripts in ``bench/``.
+
+Each spawned process is pinned with ``taskset -c CORE`` when taskset exists,
+logs to a file (no pipe to fill), dies with the harness (PR_SET_PDEATHSIG),
+and is stopped with SIGINT, then SIGKILL, by its own pid.
+"""
+
+import asyncio
+import contextlib
+import functools
+import importlib.util
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlparse
+
+from blazing.bench import procs
+
+# "blazing serve: listening on http://127.0.0.1:PORT", "raw-aiohttp: listening on …",
+# "blazing game-service: consuming commands; health and metrics on http://…"
+LISTENING = re.compile(rb"(?:listening|metrics) on (?:http|ws)://([0-9a-zA-Z.\-\[\]:]+?):(\d+)")
+TOPIC_PARTITIONS = 6  # as scripts/services creates them
+START_TIMEOUT = 30.0
+READY_TIMEOUT = 60.0
+STOP_TIMEOUT = 5.0
+
+# `blazing serve` flags raised for load (defaults are for browsers, not benchmarks)
+LOAD_FLAGS: dict[str, str] = {
+    "--rate-per-second": "100000",
+    "--rate-burst": "100000",
+    "--max-sockets-per-user": "64",
+    "--outbound-queue": "8192",
+    "--idle-timeout": "3600",
+    "--turn-seconds": "3600",
+    "--log-level": "WARNING",
+}
+
+RAW_SCRIPTS = {"raw-aiohttp": "raw_aiohttp.py", "raw-picows": "raw_picows.py"}
+RAW_MODULES = {"raw-aiohttp": "aiohttp", "raw-picows": "picows"}
+
+
+class ServerError(Exception):
+    """A server could not be started (message says why, with its log's tail)."""
+
+
+@dataclass(slots=True)
+class Server:
+    name: str
+    host: str
+    port: int
+    pid: int | None  # the process whose RSS is measured (None: unknown)
+    path: str = "/ws/games"
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+    cleanup: Callable[[], None] | None = None  # after the processes stopped
+
+
+def bench_dir() -> Path | None:
+    """The repository's ``bench/`` folder (raw baselines), if this is a checkout."""
+    candidate = Path(__file__).resolve().parents[3] / "bench"
+    return candidate if (candidate / "raw_aiohttp.py").exists() else None
+
+
+def available_baselines(wanted: list[str], directory: Path | None) -> tuple[list[str], list[str]]:
+    """(baselines to run, notes on those skipped)."""
+    run, notes = [], []
+    for name in wanted:
+        if directory is None or not (directory / RAW_SCRIPTS[name]).exists():
+            notes.append(f"{name} skipped: bench/{RAW_SCRIPTS[name]} not found (run from a "
+                         "checkout, or pass --bench-dir)")
+        elif importlib.util.find_spec(RAW_MODULES[name]) is None:
+            notes.append(f"{name} skipped: {RAW_MODULES[name]} is not installed "
+                         f"(pip install {RAW_MODULES[name]})")
+        else:
+            run.append(name)
+    return run, notes
+
+
+def _taskset(core: int | None) -> list[str]:
+    if core is None or shutil.which("taskset") is None:
+        return []
+    return ["taskset", "-c", str(core)]
+
+
+class Spawner:
+    """Starts servers and guarantees they are stopped (use as a context manager)."""
+
+    def __init__(self, log_dir: Path, core: int | None) -> None:
+        self.log_dir = log_dir
+        self.core = core
+        self._live: list[subprocess.Popen[bytes]] = []
+        self._log_files: list[IO[bytes]] = []
+        self._count = 0
+
+    def __enter__(self) -> "Spawner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in list(self._live):
+            self._stop(process)
+        for handle in self._log_files:
+            handle.close()
+
+    def _launch(self, name: str, argv: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+        self._count += 1
+        log_path = self.log_dir / f"{self._count:03d}-{name}.log"
+        log = open(log_path, "wb")  # noqa: SIM115 - closed in __exit__/stop
+        self._log_files.append(log)
+        process = subprocess.Popen(
+            _taskset(self.core) + argv, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=procs.child_setup)
+        self._live.append(process)
+        return process, log_path
+
+    def _wait_listening(self, process: subprocess.Popen[bytes], log_path: Path) -> tuple[str, int]:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            match = LISTENING.search(log_path.read_bytes())
+            if match:
+                return match.group(1).decode(), int(match.group(2))
+            if process.poll() is not None:
+                raise ServerError(f"{log_path.stem} exited with {process.returncode}:\n"
+                                  f"{tail(log_path)}")
+            time.sleep(0.05)
+        raise ServerError(f"{log_path.stem} did not say where it listens within "
+                          f"{START_TIMEOUT:.0f}s:\n{tail(log_path)}")
+
+    def stop(self, server: Server) -> None:
+        for process in reversed(server.processes):
+            self._stop(process)
+        if server.cleanup is not None:
+            cleanup, server.cleanup = server.cleanup, None
+            cleanup()
+
+    def _stop(self, process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGINT)
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(STOP_TIMEOUT)
+        if process in self._live:
+            self._live.remove(process)
+
+    # --- targets ---------------------------------------------------------------------
+
+    def embedded(self, secret: str, extra: list[str]) -> Server:
+        argv = [sys.executable, "-m", "blazing", "serve", "--host", "127.0.0.1", "--port", "0",
+                "--history-url", "sqlite:///:memory:", "--jwt-secret", secret,
+                *_flags(LOAD_FLAGS), *extra]
+        process, log = self._launch("blazing-serve", argv)
+        try:
+            host, port = self._wait_listening(process, log)
+        except ServerError:
+            self._stop(process)
+            raise
+        return Server("blazing", host, port, process.pid, processes=[process], logs=[log])
+
+    def raw(self, name: str, directory: Path) -> Server:
+        script = directory / RAW_SCRIPTS[name]
+        process, log = self._launch(name, [sys.executable, str(script), "--port", "0"])
+        try:
+            host, port = self._wait_listening(process, log)
+        except ServerError:
+            self._stop(process)
+            raise
+        return Server(name, host, port, process.pid, processes=[process], logs=[log])
+
+    def distributed(self, secret: str, urls: "DistributedUrls", extra: list[str]) -> Server:
+        """One game service and one gateway over Kafka/Redis/MongoDB. With a Kafka bus,
+        each run gets topics of its own (``--topic-prefix``), created here and deleted
+        after, so it neither sees nor disturbs anything else on the broker."""
+        check_distributed_commands()
+        stores = ["--bus-url", urls.bus, "--state-url", urls.state, "--history-url", urls.history]
+        common = [*stores, "--jwt-secret", secret, "--host", "127.0.0.1", "--port", "0"]
+        server = Server("blazing", "127.0.0.1", 0, None)
+        if urls.bus.startswith("kafka://") and "--topic-prefix" in help_text("gateway"):
+            prefix = f"bench-{secrets.token_hex(4)}."
+            topics = [prefix + "games.commands", prefix + "games.events"]
+            kafka_topics(urls.bus, create=topics)
+            server.cleanup = lambda: kafka_topics(urls.bus, delete=topics)
+            common += ["--topic-prefix", prefix]
+        try:
+            for command in ("game-service", "gateway"):
+                flags = _flags(supported_flags(command, LOAD_FLAGS))
+                process, log = self._launch(command, [sys.executable, "-m", "blazing", command,
+                                                      *common, *flags, *extra])
+                server.processes.append(process)
+                server.logs.append(log)
+                host, port = self._wait_listening(process, log)
+                wait_ready(f"http://{host}:{port}/readyz", server.processes, server.logs)
+                server.host, server.port, server.pid = host, port, process.pid
+        except BaseException:
+            self.stop(server)
+            raise
+        return server
+
+
+DEFAULT_BUS_URL = "kafka://127.0.0.1:9092"
+DEFAULT_STATE_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_HISTORY_URL = "mongodb://127.0.0.1:27017/blazing_bench"
+
+
+@dataclass(frozen=True, slots=True)
+class DistributedUrls:
+    bus: str = DEFAULT_BUS_URL
+    state: str = DEFAULT_STATE_URL
+    history: str = DEFAULT_HISTORY_URL
+
+
+def given(url: str, pid: int | None) -> Server:
+    """A server started by someone else, e.g. ``ws://127.0.0.1:8000/ws/games``."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("ws", "http") or not parsed.hostname or not parsed.port:
+        raise ServerError(f"--url must look like ws://127.0.0.1:8000/ws/games, not {url!r}")
+    path = parsed.path if parsed.path not in ("", "/") else "/ws/games"
+    return Server("blazing", parsed.hostname, parsed.port, pid, path=path)
+
+
+def _flags(values: dict[str, str]) -> list[str]:
+    return [part for flag, value in values.items() for part in (flag, value)]
+
+
+def check_distributed_commands() -> None:
+    for command in ("gateway", "game-service"):
+        out = subprocess.run([sys.executable, "-m", "blazing", command, "--help"],
+                             capture_output=True, text=True, timeout=60, check=False)
+        if out.returncode != 0:
+            last = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise ServerError(
+                f"--mode distributed needs `blazing {command}`, which this installation "
+                f"does not have yet ({last}). Use --mode embedded, or start the services "
+                "yourself and pass --url.")
+
+
+@functools.cache
+def help_text(command: str) -> str:
+    return subprocess.run([sys.executable, "-m", "blazing", command, "--help"],
+                          capture_output=True, text=True, timeout=60, check=False).stdout
+
+
+def supported_flags(command: str, wanted: dict[str, str]) -> dict[str, str]:
+    """The subset of ``wanted`` that ``blazing COMMAND --help`` lists."""
+    text = help_text(command)
+    return {flag: value for flag, value in wanted.items() if flag in text}
+
+
+def kafka_topics(bus_url: str, *, create: list[str] | None = None,
+                 delete: list[str] | None = None) -> None:
+    """Create or delete topics (the broker here does not auto-create them)."""
+    try:
+        from aiokafka.admin import (  # type: ignore[import-untyped]  # no py.typed
+            AIOKafkaAdminClient,
+            NewTopic,
+        )
+    except ImportError:
+        raise ServerError("distributed mode needs aiokafka: pip install -e '.[distributed]'") \
+            from None
+    bootstrap = urlparse(bus_url).netloc
+
+    async def admin() -> None:
+        client = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+        await client.start()
+        try:
+            if create:
+                await client.create_topics([NewTopic(t, TOPIC_PARTITIONS, 1) for t in create])
+            if delete:
+                await client.delete_topics(delete)
+        finally:
+            await client.close()
+
+    try:
+        asyncio.run(admin())
+    except Exception as exc:
+        if create:
+            raise ServerError(f"cannot create Kafka topics on {bootstrap}: {exc!r} (is it up? "
+                              "scripts/services up)") from exc
+        # deleting is best effort: a leftover bench-… topic is harmless
+
+
+def wait_ready(url: str, processes: list[subprocess.Popen[bytes]], logs: list[Path]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        for process, log in zip(processes, logs, strict=True):
+            if process.poll() is not None:
+                raise ServerError(f"{log.stem} exited with {process.returncode}:\n{tail(log)}")
+        with contextlib.suppress(urllib.error.URLError, OSError), \
+                urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.2)
+    raise ServerError(f"{url} not ready within {READY_TIMEOUT:.0f}s:\n"
+                      + "\n".join(tail(log) for log in logs))
+
+
+def free_port() -> int:  # kept for callers that need a port before spawning
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join("    " + line for line in text.strip().splitlines()[-lines:])
