@@ -1,0 +1,100 @@
+"""A tiny run of every benchmark scenario, so the harness cannot rot.
+
+Each run spawns `blazing serve` and the raw baselines, drives them with the
+multi-process load generator for a second or two, and must finish with zero
+errors and the documented JSON keys. The figures themselves are never asserted.
+"""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from blazing.bench import stats
+
+TINY = ["--repeat", "1", "--no-pin", "--quiet", "--workers", "2"]
+CASES: dict[str, tuple[list[str], set[str]]] = {
+    "latency": (["--rolls", "30"],
+                {"rtt_p50_us", "rtt_p99_us", "rtt_p999_us", "rtt_max_us", "rolls_per_s"}),
+    "games": (["--games", "3", "--spectators", "1", "--duration", "1.5"],
+              {"commands_per_s", "deliveries_per_s", "rolls_per_s", "rtt_p50_us",
+               "rtt_p99_us"}),
+    "connections": (["--connections", "40", "--per-worker", "15", "--hold", "1",
+                     "--ping-interval", "0.3"],
+                    {"connections", "connect_per_s", "kib_per_conn", "ping_p99_us",
+                     "connect_p99_us"}),
+    "churn": (["--churn-rate", "6", "--churn-duration", "1.5"],
+              {"cycles_per_s", "rejoin_p50_us", "rejoin_p99_us", "connect_p99_us"}),
+}
+
+
+def run_bench(*args: str, timeout: float = 100) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "blazing", "bench", *args],
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.mark.parametrize("scenario", list(CASES))
+def test_a_tiny_run_completes_without_errors(scenario: str, tmp_path: Path) -> None:
+    flags, keys = CASES[scenario]
+    out = tmp_path / "bench.json"
+    done = run_bench("--scenarios", scenario, *flags, *TINY, "--json", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    document: dict[str, Any] = json.loads(out.read_text())
+    assert {"schema", "machine", "settings", "notes", "cases", "partial"} <= document.keys()
+    assert {"nproc", "cpu_model", "mem_total_kib", "python"} <= document["machine"].keys()
+    assert document["partial"] is False
+    [case] = document["cases"]
+    assert case["scenario"] == scenario
+    expected = {"blazing", "raw-aiohttp"}
+    if importlib.util.find_spec("picows") is not None:
+        expected.add("raw-picows")
+    assert set(case["targets"]) == expected
+    for name, target in case["targets"].items():
+        assert target["errors"] == 0, (name, target["runs"][0]["error_texts"])
+        [run] = target["runs"]
+        assert keys <= run["metrics"].keys(), (name, sorted(run["metrics"]))
+        assert keys <= target["summary"].keys()
+        assert {"min", "median", "max"} == target["summary"][sorted(keys)[0]].keys()
+    assert set(case["ratios"]) == expected - {"blazing"}
+    assert scenario in done.stdout  # the table
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert out.with_suffix(".png").stat().st_size > 0
+
+
+def test_help_lists_the_scenarios() -> None:
+    done = run_bench("--help", timeout=30)
+    assert done.returncode == 0
+    for name in CASES:
+        assert name in done.stdout
+
+
+def test_a_bad_option_is_a_usage_error() -> None:
+    done = run_bench("--scenarios", "nope", timeout=30)
+    assert done.returncode == 2
+    assert "unknown scenario" in done.stderr
+
+
+def test_distributed_mode_says_clearly_what_is_missing() -> None:
+    """No broker on port 9 (and, on an older install, no `blazing gateway`): the
+    run stops with a usage-level error that says what is missing."""
+    done = run_bench("--mode", "distributed", "--bus-url", "kafka://127.0.0.1:9",
+                     "--scenarios", "latency", "--rolls", "5", "--baselines", "none", *TINY,
+                     timeout=90)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert any(hint in done.stderr for hint in (
+        "blazing gateway", "blazing game-service", "Kafka topics", "aiokafka")), done.stderr
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = list(range(1, 101))
+    assert stats.percentile(values, 50) == 50
+    assert stats.percentile(values, 99) == 99
+    assert stats.percentile(values, 99.9) == 100
+    assert stats.percentile(values, 0) == 1
+    assert stats.percentile([], 50) != stats.percentile([], 50)  # NaN
+    assert stats.spread([3.0, 1.0, 2.0]) == {"min": 1.0, "median": 2.0, "max": 3.0}
