@@ -7,6 +7,7 @@ each one with its variable and default.
 import argparse
 import asyncio
 import contextlib
+import gc
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -34,6 +35,20 @@ RUNNERS: dict[str, Callable[[settings.Settings], AbstractAsyncContextManager[Run
 }
 
 
+def tune_gc() -> None:
+    """Keep the cyclic garbage collector from stalling a busy server.
+
+    A gateway holds ~90 long-lived objects per socket; with the default
+    thresholds a full collection at 19,000 sockets walks 1.7 M objects and
+    pauses the loop for up to a second (seen as ping p99 in the benchmark).
+    Objects alive after start-up are frozen out of collection, and collections
+    run less often: most garbage here is freed by reference counting anyway.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
 async def _serve(command: str, config: settings.Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -41,6 +56,7 @@ async def _serve(command: str, config: settings.Settings) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with RUNNERS[command](config) as running:
+        tune_gc()
         where = running.base_url
         if running.gateway is not None:
             print(f"blazing {command}: listening on {where} (play at {where}/games)",

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 AUTH_COOKIE = "auth_token"
 SWEEP_INTERVAL = 1.0
 PING_INTERVAL = 30.0  # WebSocket ping frames, to find dead TCP peers
+CLOSE_FLUSH_TIMEOUT = 10.0  # how long a closing socket may take to take its last frames
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,49 +53,59 @@ class GatewayOptions:
 
 
 class Connection:
-    """One accepted socket: its session, queue and writer."""
+    """One accepted socket: its session and its outbound queue.
+
+    The queue is a bounded deque; a writer task exists only while there is
+    something to send, so an idle socket costs no task (memory per socket is
+    what limits a gateway's socket count).
+    """
+
+    __slots__ = ("_limit", "_queue", "_writer", "admitted", "close_requested", "session",
+                 "socket_id", "ws")
 
     def __init__(self, ws: web.WebSocketResponse, session: Session, queue_size: int) -> None:
         self.ws = ws
         self.session = session
         self.socket_id = session.socket_id
-        self._queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
-        self._writer = asyncio.create_task(self._write(), name=f"writer-{self.socket_id}")
         self.close_requested: tuple[int, str] | None = None
         self.admitted = False  # registered in the hub and presence
-        self._closer: asyncio.Task[None] | None = None
+        self._queue: deque[bytes] = deque()
+        self._limit = queue_size
+        self._writer: asyncio.Task[None] | None = None
 
     def push(self, data: bytes) -> None:
         if self.close_requested is not None:
             return
-        try:
-            self._queue.put_nowait(data)
-        except asyncio.QueueFull:
+        if len(self._queue) >= self._limit:
             self.close_soon(CloseCode.TOO_SLOW, "outbound queue overflow")
+            return
+        self._queue.append(data)
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write())
 
     def close_soon(self, code: int, reason: str) -> None:
-        """Close after what is already queued has been written (or at once if the
-        queue is what overflowed: the peer is not reading anyway)."""
+        """Close after what is already queued has been written (or, if the queue is
+        what overflowed, after the frame in flight: the peer is not reading anyway)."""
         if self.close_requested is not None:
             return
         self.close_requested = (code, reason)
         metrics.CLOSES.labels(str(code)).inc()
         if code == CloseCode.TOO_SLOW:
+            # Drop the backlog the peer is not reading, but never cancel a frame in
+            # flight: half a frame would garble the stream before the close frame.
             metrics.SLOW_CLOSES.inc()
-            self._writer.cancel()
-            self._closer = asyncio.create_task(self._close(code, reason))
-        else:
-            with contextlib.suppress(asyncio.QueueFull):
-                self._queue.put_nowait(b"")  # sentinel: close after the backlog
+            self._queue.clear()
+        self._wake()  # the writer sends what is queued, then the close frame
 
     async def _write(self) -> None:
         try:
-            while True:
-                data = await self._queue.get()
-                if not data:
-                    break
-                await self.ws.send_frame(data, WSMsgType.TEXT)
+            while self._queue:
+                await self.ws.send_frame(self._queue.popleft(), WSMsgType.TEXT)
         except (ConnectionError, RuntimeError):
+            self._queue.clear()
             return  # the peer went away; the reader notices and cleans up
         if self.close_requested is not None:
             await self._close(*self.close_requested)
@@ -102,17 +114,18 @@ class Connection:
         with contextlib.suppress(Exception):
             await self.ws.close(code=code, message=reason.encode()[:120])
 
-    async def finish(self, flush_timeout: float = 2.0) -> None:
-        """Stop the writer; a requested close first flushes what was queued."""
-        if self.close_requested is not None and not self._writer.done():
+    async def finish(self, flush_timeout: float = CLOSE_FLUSH_TIMEOUT) -> None:
+        """Stop writing; a requested close first flushes what was queued and the
+        close frame (which, for a peer that stopped reading, waits for its buffers)."""
+        writer = self._writer
+        if writer is None or writer.done():
+            return
+        if self.close_requested is not None:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(self._writer), flush_timeout)
-        self._writer.cancel()
+                await asyncio.wait_for(asyncio.shield(writer), flush_timeout)
+        writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
-        if self._closer is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._closer
+            await writer
 
 
 class Gateway:
@@ -269,9 +282,9 @@ class Gateway:
             self.hub.watch_lobby(conn)
         for key, envelope in reaction.publish:
             try:
-                with metrics.BUS_PUBLISH.labels("commands").time():
+                with metrics.PUBLISH_COMMAND.time():
                     await self._bus.publish(self._options.topics.commands, key, envelope)
-                metrics.COMMANDS.labels(reaction.command_type or "").inc()
+                metrics.commands_of(reaction.command_type or "").inc()
             except DependencyUnavailable:
                 conn.push(session.error_frame(ErrorCode.SERVICE_UNAVAILABLE,
                                               "the game service cannot be reached; try again"))

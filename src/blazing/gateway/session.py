@@ -215,7 +215,7 @@ class Session:
     # --- replies ---------------------------------------------------------------------
 
     def _error(self, code: ErrorCode, message: str, request_id: str | None) -> Reaction:
-        metrics.ERRORS.labels(code.value).inc()
+        metrics.errors_of(code.value).inc()
         return Reaction(replies=[self.error_frame(code, message, request_id)])
 
     def error_frame(self, code: ErrorCode, message: str, request_id: str | None = None) -> bytes:

@@ -300,13 +300,14 @@ class GameService:
         return out
 
     async def _publish_all(self, envelopes: Sequence[tuple[str, bytes]]) -> None:
-        for key, data in envelopes:
-            with metrics.BUS_PUBLISH.labels("events").time():
-                await self._bus.publish(self._settings.topics.events, key, data)
+        topic = self._settings.topics.events
+        with metrics.PUBLISH_EVENTS.time():
+            for key, data in envelopes:
+                await self._bus.publish(topic, key, data)
 
     async def _send_error(self, command_id: str, actor: Actor, code: ErrorCode, message: str,
                           request_id: str | None) -> None:
-        metrics.ERRORS.labels(code.value).inc()
+        metrics.errors_of(code.value).inc()
         error = ev.Error(code=code, message=message, socket_id=actor.socket_id,
                          request_id=request_id)
         emit = Emit(Audience(type=AudienceType.USER, user_ids=[actor.user_id],
