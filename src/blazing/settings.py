@@ -68,8 +68,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("outbound_queue", "OUTBOUND_QUEUE", int, 256,
            "events queued per socket before it is closed as too slow (4409)"),
     Option("max_sockets_per_user", "MAX_SOCKETS_PER_USER", int, 8, "open sockets per user"),
+    Option("max_sockets_per_ip", "MAX_SOCKETS_PER_IP", int, 1000,
+           "open sockets per client address (more get HTTP 429)"),
     Option("allowed_origins", "ALLOWED_ORIGINS", str, "",
-           "comma-separated Origin allow-list for /ws/games (empty: any)"),
+           "comma-separated Origin allow-list for /ws/games (empty: the gateway's own "
+           "origin only; *: any)"),
     Option("timer_interval", "TIMER_INTERVAL", float, 0.1,
            "how often the game service looks for due timers"),
     Option("gateway_id", "GATEWAY_ID", str, None, "this gateway's id (default: random)"),
@@ -107,6 +110,7 @@ class Settings:
     idle_timeout: float = 75.0
     outbound_queue: int = 256
     max_sockets_per_user: int = 8
+    max_sockets_per_ip: int = 1000
     allowed_origins: str = ""
     timer_interval: float = 0.1
     gateway_id: str | None = None

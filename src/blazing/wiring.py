@@ -102,6 +102,7 @@ def gateway_options(settings: Settings) -> GatewayOptions:
         idle_timeout=settings.idle_timeout,
         outbound_queue=settings.outbound_queue,
         max_sockets_per_user=settings.max_sockets_per_user,
+        max_sockets_per_ip=settings.max_sockets_per_ip,
     )
     return GatewayOptions(limits=limits, allowed_origins=settings.origins,
                           topics=Topics.prefixed(settings.topic_prefix))

@@ -7,9 +7,11 @@ import contextlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from tests.conftest import SECRET
@@ -132,3 +134,43 @@ class Cluster:
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{''.join(p.output[-40:])}" for p in self.procs)
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@contextlib.asynccontextmanager
+async def running_cluster() -> AsyncIterator[Cluster]:
+    """A fresh prefix, topics and Redis database; every process stopped at the end."""
+    from tests.contract.conftest import unavailable
+
+    kafka_host, kafka_port = KAFKA.split(":")
+    for service, (host, port) in {"kafka": (kafka_host, kafka_port),
+                                  "redis": ("127.0.0.1", "6379"),
+                                  "mongo": ("127.0.0.1", "27017")}.items():
+        if not _reachable(host, int(port)):
+            unavailable(service, f"{host}:{port} refused")
+    import redis.asyncio as aioredis
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    client = aioredis.Redis(db=REDIS_DB)
+    await client.flushdb()
+    await client.aclose()
+    cluster = Cluster()
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    topics = [cluster.prefix + "games.commands", cluster.prefix + "games.events"]
+    await admin.create_topics([NewTopic(t, num_partitions=6, replication_factor=1)
+                               for t in topics])
+    try:
+        yield cluster
+    finally:
+        await cluster.stop_all()
+        print(cluster.logs())  # shown by pytest only when the test failed
+        await asyncio.wait_for(admin.delete_topics(topics), 30)
+        await admin.close()

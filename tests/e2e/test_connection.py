@@ -1,5 +1,7 @@
 """Authentication, timeouts, limits and shutdown over real sockets."""
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -108,3 +110,44 @@ async def test_shutdown_closes_every_socket_with_1001() -> None:
         await client.expect("authenticated")
     assert await client.wait_closed() == 1001
     await client.close()
+
+
+async def test_a_foreign_origin_is_refused_by_default_and_the_own_origin_accepted(
+        server: Running) -> None:
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await WsClient.connect(server.ws_url, token=token_for(1, "a"),
+                               headers={"Origin": "https://evil.example"})
+    assert refused.value.status == 403
+    own = await WsClient.connect(server.ws_url, token=token_for(1, "a"),
+                                 headers={"Origin": server.base_url})
+    await own.expect("authenticated")
+    await own.close()
+
+
+async def test_any_origin_with_a_star(make_server: ServerFactory) -> None:
+    server = await make_server(allowed_origins="*")
+    client = await WsClient.connect(server.ws_url, token=token_for(1, "a"),
+                                    headers={"Origin": "https://elsewhere.example"})
+    await client.expect("authenticated")
+    await client.close()
+
+
+async def test_sockets_per_address_are_limited(make_server: ServerFactory) -> None:
+    server = await make_server(max_sockets_per_ip=2)
+    first = await WsClient.connect(server.ws_url, token=token_for(1, "a"))
+    second = await WsClient.connect(server.ws_url, token=token_for(2, "b"))
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await WsClient.connect(server.ws_url, token=token_for(3, "c"))
+    assert refused.value.status == 429
+    await first.close()
+    await first.wait_closed()
+    async with asyncio.timeout(5):  # the slot frees once the server sees the close
+        while True:
+            try:
+                third = await WsClient.connect(server.ws_url, token=token_for(3, "c"))
+                break
+            except aiohttp.WSServerHandshakeError:
+                await asyncio.sleep(0.05)
+    await third.expect("authenticated")
+    await third.close()
+    await second.close()

@@ -1,5 +1,6 @@
 """The sans-I/O session: auth, identity, limits and envelopes without a socket."""
 
+import base64
 import json
 import time
 from datetime import UTC, datetime
@@ -15,6 +16,15 @@ from blazing.protocol.envelope import decode_envelope
 from tests.conftest import SECRET, token_for
 
 VERIFIER = TokenVerifier(JwtConfig(secret=SECRET))
+
+
+def _tampered(token: str, **claims: Any) -> str:
+    """The same signature over a payload with some claims changed."""
+    header, payload, signature = token.split(".")
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    data.update(claims)
+    forged = base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
 LIMITS = GatewayLimits(max_frame_bytes=1024, hard_frame_bytes=4096, rate_per_second=10,
                        burst=5, flood_close_after=4, auth_timeout=10, idle_timeout=75)
 
@@ -80,8 +90,12 @@ def test_auth_claiming_another_user_is_refused() -> None:
                     algorithm="HS256"), "invalid"),
         (jwt.encode({"sub": "5", "exp": time.time() + 86400}, SECRET, algorithm="HS256"),
          "username"),
+        (jwt.encode({"sub": "5", "username": "eve", "exp": time.time() + 86400,
+                     "nbf": time.time() + 3600}, SECRET, algorithm="HS256"), "not yet valid"),
+        (_tampered(token_for(5, "eve"), sub="1"), "invalid"),
     ],
-    ids=["expired", "wrong-key", "alg-none", "other-alg", "no-exp", "bad-sub", "no-username"],
+    ids=["expired", "wrong-key", "alg-none", "other-alg", "no-exp", "bad-sub", "no-username",
+         "not-yet-valid", "tampered"],
 )
 def test_bad_tokens_close_the_socket_with_4401_and_a_reason(token: str, reason: str) -> None:
     session = new_session()

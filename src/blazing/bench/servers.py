@@ -48,6 +48,7 @@ LOAD_FLAGS: dict[str, str] = {
     "--rate-per-second": "100000",
     "--rate-burst": "100000",
     "--max-sockets-per-user": "64",
+    "--max-sockets-per-ip": "20000",  # the load generator puts ~5,000 sockets on one address
     "--outbound-queue": "8192",
     "--idle-timeout": "3600",
     "--turn-seconds": "3600",

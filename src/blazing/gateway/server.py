@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import msgspec
 from aiohttp import WSMsgType, web
@@ -48,7 +49,9 @@ CLOSE_FLUSH_TIMEOUT = 10.0  # how long a closing socket may take to take its las
 class GatewayOptions:
     limits: GatewayLimits = field(default_factory=GatewayLimits)
     topics: Topics = field(default_factory=Topics)
-    allowed_origins: frozenset[str] = frozenset()  # empty: any origin
+    # Empty: only the gateway's own origin (a browser's Origin must name the Host it
+    # connected to); "*": any origin; else exactly these origins.
+    allowed_origins: frozenset[str] = frozenset()
     sweep_interval: float = SWEEP_INTERVAL
 
 
@@ -148,6 +151,7 @@ class Gateway:
         self._monotonic = monotonic
         self.hub = Hub()
         self._connections: dict[SocketId, Connection] = {}
+        self._per_ip: dict[str, int] = {}  # open sockets by peer address
         self._tasks: list[asyncio.Task[None]] = []
         self._accepting = True
 
@@ -198,13 +202,35 @@ class Gateway:
 
     # --- the socket handler ----------------------------------------------------------
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
+    def _origin_allowed(self, request: web.Request) -> bool:
+        """Stop other sites' pages from opening sockets with a visitor's cookie."""
         origin = request.headers.get("Origin")
+        if origin is None:
+            return True  # not a browser: nothing to hijack
         allowed = self._options.allowed_origins
-        if allowed and origin not in allowed:
+        if "*" in allowed:
+            return True
+        if allowed:
+            return origin in allowed
+        return urlsplit(origin).netloc.lower() == request.host.lower()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if not self._origin_allowed(request):
             raise web.HTTPForbidden(text="origin not allowed")
         if not self._accepting:
             raise web.HTTPServiceUnavailable(text="shutting down")
+        peer = request.remote or ""
+        if self._per_ip.get(peer, 0) >= self._limits.max_sockets_per_ip:
+            raise web.HTTPTooManyRequests(text="too many connections from this address")
+        self._per_ip[peer] = self._per_ip.get(peer, 0) + 1
+        try:
+            return await self._handle_socket(request)
+        finally:
+            left = self._per_ip.pop(peer) - 1
+            if left:
+                self._per_ip[peer] = left
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(
             max_msg_size=self._limits.hard_frame_bytes * 16,
             heartbeat=PING_INTERVAL,
