@@ -131,6 +131,10 @@ class TopicMakingBus:
         await self.ensure_topic(topic)
         await self.bus.publish(topic, key, value)
 
+    async def publish_many(self, topic: str, messages: list[tuple[str, bytes]]) -> None:
+        await self.ensure_topic(topic)
+        await self.bus.publish_many(topic, messages)
+
     async def subscribe(self, topic: str, group: str) -> Any:
         await self.ensure_topic(topic)
         return await self.bus.subscribe(topic, group)

@@ -1,8 +1,11 @@
 """Contract of the Bus port, for every adapter."""
 
 import asyncio
+import contextlib
 import uuid
 from typing import Any
+
+from blazing.bus.base import consume
 
 TIMEOUT = 20.0
 
@@ -121,3 +124,44 @@ async def test_a_closed_subscription_stops_iterating(bus: Any) -> None:
     await subscription.close()  # closing twice is harmless
     async with asyncio.timeout(TIMEOUT):
         assert [m async for m in subscription] == []
+
+
+async def test_publish_many_keeps_order_and_batches_come_in_order(bus: Any) -> None:
+    name = topic()
+    subscription = await bus.subscribe(name, "batch")
+    await bus.publish_many(name, [("room_b", b"b%d" % n) for n in range(30)])
+    got: list[bytes] = []
+    async with asyncio.timeout(TIMEOUT):
+        while len(got) < 30:
+            batch = await subscription.next_batch(8)
+            assert 1 <= len(batch) <= 8
+            assert {m.key for m in batch} == {"room_b"}
+            got.extend(m.value for m in batch)
+    assert got == [b"b%d" % n for n in range(30)]
+    await subscription.commit()
+    await subscription.close()
+
+
+async def test_consume_handles_keys_concurrently_but_each_key_in_order(bus: Any) -> None:
+    name = topic()
+    subscription = await bus.subscribe(name, "consume")
+    await bus.publish_many(name, [(f"room_{n % 3}", b"%d:%d" % (n % 3, n)) for n in range(30)])
+    seen: dict[bytes, list[int]] = {}
+    done = asyncio.Event()
+
+    async def handle(value: bytes) -> None:
+        room, number = value.split(b":")
+        await asyncio.sleep(0)  # let other keys interleave
+        seen.setdefault(room, []).append(int(number))
+        if sum(len(v) for v in seen.values()) == 30:
+            done.set()
+
+    task = asyncio.create_task(consume(subscription, handle, concurrent_keys=True))
+    async with asyncio.timeout(TIMEOUT):
+        await done.wait()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    for room, numbers in seen.items():
+        assert numbers == sorted(numbers), room
+    assert sorted(n for v in seen.values() for n in v) == list(range(30))

@@ -24,6 +24,7 @@ aiokafka ships without type information, so its names are ``Any`` to mypy.
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any, Self
 
 from aiokafka import (  # type: ignore[import-untyped]  # aiokafka has no py.typed
@@ -36,7 +37,6 @@ from aiokafka.errors import (  # type: ignore[import-untyped]  # aiokafka has no
     CommitFailedError,
     KafkaError,
 )
-from aiokafka.structs import TopicPartition  # type: ignore[import-untyped]
 
 from blazing.bus.base import Message
 from blazing.errors import DependencyUnavailable
@@ -69,9 +69,22 @@ class KafkaSubscription:
         return self
 
     async def __anext__(self) -> Message:
+        batch = await self._fetch(1)
+        if not batch:
+            raise StopAsyncIteration
+        return batch[0]
+
+    async def next_batch(self, max_messages: int) -> list[Message]:
+        return await self._fetch(max_messages)
+
+    async def _fetch(self, max_messages: int) -> list[Message]:
+        """At least one message (waiting for it), or [] once closed."""
         while not self._closed:
             try:
-                record = await self._consumer.getone()
+                # getmany waits up to timeout_ms for the first record, then returns
+                # whatever is already fetched, per partition in offset order.
+                fetched = await self._consumer.getmany(timeout_ms=1000,
+                                                       max_records=max_messages)
             except ConsumerStoppedError:
                 break
             except KafkaError as exc:
@@ -82,10 +95,17 @@ class KafkaSubscription:
                 log.warning("kafka fetch failed, retrying: %r", exc)
                 await asyncio.sleep(_RETRY_DELAY)  # back off before asking again
                 continue
-            self._received[TopicPartition(record.topic, record.partition)] = record.offset
-            key = record.key.decode() if record.key is not None else ""
-            return Message(key, record.value if record.value is not None else b"")
-        raise StopAsyncIteration
+            batch = []
+            for partition, records in fetched.items():
+                for record in records:
+                    key = record.key.decode() if record.key is not None else ""
+                    batch.append(Message(key, record.value if record.value is not None
+                                         else b""))
+                if records:
+                    self._received[partition] = records[-1].offset
+            if batch:
+                return batch
+        return []
 
     async def commit(self) -> None:
         """Mark everything received so far as handled. The offsets reach Kafka at
@@ -210,6 +230,18 @@ class KafkaBus:
         try:
             async with asyncio.timeout(self.publish_timeout):
                 await producer.send_and_wait(topic, value, key=key.encode())
+        except (*_DRIVER_ERRORS, TimeoutError) as exc:
+            raise DependencyUnavailable(f"kafka publish to {topic}: {exc!r}") from exc
+
+    async def publish_many(self, topic: str, messages: Sequence[tuple[str, bytes]]) -> None:
+        """Hand all messages to the producer, then wait once for every ack: one
+        round trip for a command's events instead of one per event."""
+        producer = self._started()
+        try:
+            async with asyncio.timeout(self.publish_timeout):
+                acks = [await producer.send(topic, value, key=key.encode())
+                        for key, value in messages]
+                await asyncio.gather(*acks)
         except (*_DRIVER_ERRORS, TimeoutError) as exc:
             raise DependencyUnavailable(f"kafka publish to {topic}: {exc!r}") from exc
 

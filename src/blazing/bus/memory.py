@@ -5,6 +5,7 @@ group; a full queue makes ``publish`` wait, which is the back-pressure.
 """
 
 import asyncio
+from collections.abc import Sequence
 from typing import Self
 
 from blazing.bus.base import Message
@@ -25,6 +26,14 @@ class _MemorySubscription:
         if self._closed:
             raise StopAsyncIteration
         return await self._queue.get()
+
+    async def next_batch(self, max_messages: int) -> list[Message]:
+        if self._closed:
+            return []
+        batch = [await self._queue.get()]
+        while len(batch) < max_messages and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        return batch
 
     async def commit(self) -> None:
         return None
@@ -51,6 +60,10 @@ class MemoryBus:
         message = Message(key, value)
         for queue, _ in list(self._groups.get(topic, {}).values()):
             await queue.put(message)
+
+    async def publish_many(self, topic: str, messages: Sequence[tuple[str, bytes]]) -> None:
+        for key, value in messages:
+            await self.publish(topic, key, value)
 
     async def subscribe(self, topic: str, group: str) -> _MemorySubscription:
         groups = self._groups.setdefault(topic, {})

@@ -99,7 +99,8 @@ class GameService:
         topics = self._settings.topics
         subscription = await self._bus.subscribe(topics.commands, topics.service_group)
         self._tasks = [
-            asyncio.create_task(consume(subscription, self.handle), name="service-commands"),
+            asyncio.create_task(consume(subscription, self.handle, concurrent_keys=True),
+                                name="service-commands"),
             asyncio.create_task(self._fire_timers(), name="service-timers"),
         ]
         self.ready.set()
@@ -300,10 +301,8 @@ class GameService:
         return out
 
     async def _publish_all(self, envelopes: Sequence[tuple[str, bytes]]) -> None:
-        topic = self._settings.topics.events
         with metrics.PUBLISH_EVENTS.time():
-            for key, data in envelopes:
-                await self._bus.publish(topic, key, data)
+            await self._bus.publish_many(self._settings.topics.events, envelopes)
 
     async def _send_error(self, command_id: str, actor: Actor, code: ErrorCode, message: str,
                           request_id: str | None) -> None:
