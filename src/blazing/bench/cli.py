@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     sizes.add_argument("--games", type=_ints, default=None,
                        help="games: concurrent games, comma-separated cases (default 100,500)")
     sizes.add_argument("--spectators", type=int, default=1, help="games: spectators per game")
+    sizes.add_argument("--think-ms", type=float, default=0.0,
+                       help="games: a player waits this long on its turn before rolling "
+                       "(0: at once, a closed loop that measures the ceiling; ~500–1000 "
+                       "is a human pace, measuring latency at that load)")
     sizes.add_argument("--duration", type=float, default=None,
                        help="games: measurement window in seconds (default 15)")
     sizes.add_argument("--connections", type=_ints, default=None,
@@ -171,10 +175,12 @@ def build_cases(args: argparse.Namespace) -> list[CaseSpec]:
         elif name == "games":
             for count in args.games:
                 connect_time = count * (2 + args.spectators) / 200.0
+                paced = f" think {args.think_ms:g} ms" if args.think_ms else ""
                 cases.append(CaseSpec(
-                    f"games {count}×{args.spectators}", "games",
+                    f"games {count}×{args.spectators}{paced}", "games",
                     {"games": count, "spectators": args.spectators, "duration": args.duration,
-                     "concurrency": args.connect_concurrency, "max_games_per_table": 100_000},
+                     "concurrency": args.connect_concurrency, "max_games_per_table": 100_000,
+                     "think_ms": args.think_ms},
                     min(args.workers, count), args.duration + connect_time + 60))
         elif name == "connections":
             for count in args.connections:

@@ -52,7 +52,8 @@ async def run(ctx: WorkerContext) -> None:
                 room_id = await open_room(host, guest, f"{ctx.spec.tag}-{ctx.spec.index}-{g}-{n}")
                 await spectate(watching, room_id)
                 first = await start_game(host, guest, room_id)
-                await play(by_id, room_id, first, should_stop=stop)
+                await play(by_id, room_id, first, should_stop=stop,
+                           think=float(params.get("think_ms", 0.0)) / 1000)
         except (TimeoutError, ConnectionError, ValueError) as exc:
             if not stopping:
                 ctx.stats.error(f"table {g}: {exc}")

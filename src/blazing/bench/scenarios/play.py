@@ -1,5 +1,6 @@
 """Scripted Bigger Dice over the wire, as a browser would play it."""
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -45,10 +46,11 @@ async def start_game(host: Peer, guest: Peer, room_id: str) -> int:
 
 async def play(players: dict[int, Peer], room_id: str, first: int, *, series: str = "rtt",
                max_rolls: int = MAX_ROLLS_PER_GAME,
-               should_stop: Callable[[], bool] = lambda: False) -> bool:
-    """Each player rolls as soon as its own socket says it is its turn; the
-    round trip from sending ``bigger_dice.roll`` to receiving one's own
-    ``bigger_dice.rolled`` is sampled as ``series``. True if the game ended."""
+               should_stop: Callable[[], bool] = lambda: False, think: float = 0.0) -> bool:
+    """Each player rolls when its own socket says it is its turn (after ``think``
+    seconds, a player's pace); the round trip from sending ``bigger_dice.roll`` to
+    receiving one's own ``bigger_dice.rolled`` is sampled as ``series``. True if
+    the game ended."""
     turn = first
     await players[turn].expect(TURN, current_turn=turn, room_id=room_id)
     roll = command("bigger_dice.roll", room_id=room_id)
@@ -57,6 +59,8 @@ async def play(players: dict[int, Peer], room_id: str, first: int, *, series: st
             return False
         peer = players[turn]
         stats = peer.stats
+        if think:
+            await asyncio.sleep(think)  # pacing the load, not synchronisation
         sent = time.perf_counter_ns()
         await peer.request(roll, ROLLED, player_id=turn, room_id=room_id)
         stats.sample(series, time.perf_counter_ns() - sent)
