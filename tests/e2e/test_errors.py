@@ -5,11 +5,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from blazing.errors import DependencyUnavailable, ErrorCode
 from blazing.wiring import Running
-from tests.conftest import ClientFactory, ServerFactory
+from tests.conftest import ClientFactory, ServerFactory, token_for
 from tests.e2e.helpers import open_room, start_game
 from tests.support.client import WsClient
 
@@ -116,6 +117,10 @@ async def test_rate_limit_then_flood_close(make_server: ServerFactory,
     assert await eve.wait_closed() == 4429
     await bystander.send("ping")
     await bystander.expect("pong")
+    # 4429 means "do not reconnect": a flooder that does is refused for a while.
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await WsClient.connect(server.ws_url, token=token_for(5, "eve"))
+    assert refused.value.status == 429
 
 
 async def test_chat_rate_limit(make_server: ServerFactory, connect: ClientFactory) -> None:

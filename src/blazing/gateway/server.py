@@ -25,7 +25,7 @@ from blazing.errors import DependencyUnavailable, ErrorCode
 from blazing.gateway.auth import AuthError, Identity, TokenVerifier
 from blazing.gateway.hub import Hub
 from blazing.gateway.session import CloseCode, GatewayLimits, Reaction, Session
-from blazing.ids import GatewayId, SocketId
+from blazing.ids import GatewayId, SocketId, UserId
 from blazing.protocol import server as ev
 from blazing.protocol.codec import encode
 from blazing.protocol.envelope import (
@@ -43,6 +43,8 @@ AUTH_COOKIE = "auth_token"
 SWEEP_INTERVAL = 1.0
 PING_INTERVAL = 30.0  # WebSocket ping frames, to find dead TCP peers
 CLOSE_FLUSH_TIMEOUT = 10.0  # how long a closing socket may take to take its last frames
+CLOSE_HANDSHAKE_TIMEOUT = 2.0
+FLOOD_PENALTY_SECONDS = 10.0  # a user closed for flooding cannot reconnect for this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,7 @@ class Gateway:
         self.hub = Hub()
         self._connections: dict[SocketId, Connection] = {}
         self._per_ip: dict[str, int] = {}  # open sockets by peer address
+        self._penalties: dict[UserId, float] = {}  # user -> monotonic end of flood penalty
         self._tasks: list[asyncio.Task[None]] = []
         self._accepting = True
 
@@ -199,6 +202,8 @@ class Gateway:
                 expired = conn.session.timeout(now)
                 if expired is not None:
                     conn.close_soon(*expired)
+            for user in [u for u, until in self._penalties.items() if until <= now]:
+                del self._penalties[user]
 
     # --- the socket handler ----------------------------------------------------------
 
@@ -231,14 +236,22 @@ class Gateway:
                 self._per_ip[peer] = left
 
     async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        identity, failure = self._identity_from(request)
+        if identity is not None and self._penalties.get(identity.user_id, 0.0) > \
+                self._monotonic():
+            # Flooded recently (4429 means "do not reconnect"): refuse before the
+            # upgrade, where it costs the least.
+            raise web.HTTPTooManyRequests(text="flooding; wait before reconnecting")
         ws = web.WebSocketResponse(
             max_msg_size=self._limits.hard_frame_bytes * 16,
             heartbeat=PING_INTERVAL,
             compress=False,
             decode_text=False,
+            # How long a close waits for the peer's close frame, reading and dropping
+            # what it still sends (a flooder keeps sending).
+            timeout=CLOSE_HANDSHAKE_TIMEOUT,
         )
         await ws.prepare(request)
-        identity, failure = self._identity_from(request)
         if failure is not None:
             await ws.close(code=CloseCode.UNAUTHENTICATED, message=failure.encode()[:120])
             return ws
@@ -332,6 +345,9 @@ class Gateway:
         self._connections.pop(conn.socket_id, None)
         await conn.finish()
         identity = conn.session.identity
+        if identity is not None and conn.admitted and conn.close_requested is not None and \
+                conn.close_requested[0] == CloseCode.FLOOD:
+            self._penalties[identity.user_id] = self._monotonic() + FLOOD_PENALTY_SECONDS
         if identity is None or not conn.admitted:
             return
         self.hub.remove(identity.user_id, conn)
