@@ -90,3 +90,21 @@ async def test_rounds_with_nested_lists_read_back_equal(history: Any) -> None:
     ])
     await history.record(game)
     assert await history.get(game.room_id) == game
+
+
+async def test_closing_while_a_write_is_cancelled_mid_flight_is_safe() -> None:
+    """A cancelled write keeps the store busy until its thread is done; closing then
+    must not pull the connection from under it (that crashed the process once)."""
+    import asyncio
+
+    from blazing.history.sqlite import SqliteHistory
+
+    store = SqliteHistory(":memory:")
+    await store.__aenter__()
+    writes = [asyncio.create_task(store.record(record([user(), user()], n)))
+              for n in range(50)]
+    await asyncio.sleep(0)  # let them start
+    for task in writes:
+        task.cancel()
+    await asyncio.gather(*writes, return_exceptions=True)
+    await store.__aexit__(None, None, None)

@@ -112,7 +112,13 @@ class SqliteHistory:
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         db = self._conn()
         async with self._lock:
+            job = asyncio.ensure_future(asyncio.to_thread(work, db))
             try:
-                return await asyncio.to_thread(work, db)
+                return await asyncio.shield(job)
+            except asyncio.CancelledError:
+                # A thread cannot be stopped: keep the lock until it is done, or closing
+                # the connection under it crashes the process (seen as a segfault).
+                await asyncio.wait({job})
+                raise
             except sqlite3.Error as exc:
                 raise DependencyUnavailable(f"sqlite: {exc}") from exc

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import uuid
 from base64 import urlsafe_b64encode
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -128,23 +127,29 @@ class GameService:
             log.warning("dropping command %s without an actor", envelope.event_id)
             return
         request_id: str | None = None
+        # Errors travel with the room's events when the command names a room, so a
+        # client sees them in order with those events.
+        key = f"user:{actor.user_id}"
         try:
             command = decode_service_command(envelope.payload)
             request_id = getattr(command, "request_id", None)
+            if not isinstance(command, UserDisconnected):
+                key = rules.room_key_for(command) or key
             await self._dispatch(envelope.event_id, command, actor)
             metrics.COMMAND_LATENCY.observe(
                 (self._clock() - envelope.timestamp).total_seconds())
         except ClientError as exc:
             request_id = request_id or peek_request_id(envelope.payload)
-            await self._send_error(envelope.event_id, actor, exc.code, exc.message, request_id)
+            await self._send_error(envelope.event_id, actor, key, exc.code, exc.message,
+                                   request_id)
         except DependencyUnavailable as exc:
             log.warning("command %s not applied: %s", envelope.event_id, exc)
-            await self._send_error(envelope.event_id, actor, ErrorCode.SERVICE_UNAVAILABLE,
+            await self._send_error(envelope.event_id, actor, key, ErrorCode.SERVICE_UNAVAILABLE,
                                    "the game service cannot reach its store; try again",
                                    request_id)
         except Exception:
             log.exception("command %s failed", envelope.event_id)
-            await self._send_error(envelope.event_id, actor, ErrorCode.INTERNAL_ERROR,
+            await self._send_error(envelope.event_id, actor, key, ErrorCode.INTERNAL_ERROR,
                                    "something went wrong on our side", request_id)
 
     async def _dispatch(self, command_id: str, command: ServiceCommand, actor: Actor) -> None:
@@ -219,7 +224,8 @@ class GameService:
                      if command.game_type is None or r.game_type == command.game_type]
         reply = Emit(Audience(type=AudienceType.USER, user_ids=[actor.user_id],
                               socket_id=actor.socket_id), ev.RoomList(rooms=summaries))
-        await self._publish_all(self._envelopes(command_id, [reply], actor, self._clock()))
+        await self._publish_all(self._envelopes(command_id, [reply], actor, self._clock(),
+                                                f"user:{actor.user_id}"))
 
     # --- timers --------------------------------------------------------------------
 
@@ -261,7 +267,11 @@ class GameService:
     async def _commit(self, outcome: Outcome, command_id: str, actor: Actor | None,
                       now: datetime) -> None:
         after = outcome.after
-        envelopes = self._envelopes(command_id, outcome.emits, actor, now)
+        room = after or outcome.before
+        assert room is not None, "a commit concerns a room"
+        # Every event of a room's command shares the room's key (one partition, in
+        # order), whatever its audience: a joiner's room_state follows room_joined.
+        envelopes = self._envelopes(command_id, outcome.emits, actor, now, room.room_id)
         if after is not None:
             after = msgspec.structs.replace(after, outbox_command=command_id, outbox=tuple(
                 OutboxEntry(key=key, envelope=msgspec.Raw(data)) for key, data in envelopes))
@@ -284,11 +294,10 @@ class GameService:
         await self._publish_all([(e.key, bytes(e.envelope)) for e in room.outbox])
 
     def _envelopes(self, command_id: str, emits: Sequence[Emit], actor: Actor | None,
-                   now: datetime) -> list[tuple[str, bytes]]:
+                   now: datetime, key: str) -> list[tuple[str, bytes]]:
         out = []
         for index, emit in enumerate(emits):
             audience = emit.audience
-            key = audience.room_id or (str(audience.user_ids[0]) if audience.user_ids else "lobby")
             envelope = Envelope(
                 event_id=f"{command_id}:{index}",
                 event_type=str(emit.event.__struct_config__.tag),
@@ -304,18 +313,15 @@ class GameService:
         with metrics.PUBLISH_EVENTS.time():
             await self._bus.publish_many(self._settings.topics.events, envelopes)
 
-    async def _send_error(self, command_id: str, actor: Actor, code: ErrorCode, message: str,
-                          request_id: str | None) -> None:
+    async def _send_error(self, command_id: str, actor: Actor, key: str, code: ErrorCode,
+                          message: str, request_id: str | None) -> None:
         metrics.errors_of(code.value).inc()
         error = ev.Error(code=code, message=message, socket_id=actor.socket_id,
                          request_id=request_id)
         emit = Emit(Audience(type=AudienceType.USER, user_ids=[actor.user_id],
                              socket_id=actor.socket_id), error)
         try:
-            await self._publish_all(self._envelopes(command_id, [emit], actor, self._clock()))
+            await self._publish_all(self._envelopes(command_id, [emit], actor, self._clock(),
+                                                    key))
         except DependencyUnavailable:
             log.warning("could not report %s to %s", code, actor.socket_id)
-
-
-def new_command_id() -> str:
-    return uuid.uuid4().hex
