@@ -8,7 +8,6 @@ writer task.
     python bench/raw_aiohttp.py --port 0     # prints: raw-aiohttp: listening on http://…
 """
 
-import argparse
 import asyncio
 import contextlib
 import signal
@@ -18,7 +17,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from raw_common import Core
+from raw_common import Core, run_server
 
 core = Core()
 
@@ -73,13 +72,4 @@ async def main(host: str, port: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8001)
-    args = parser.parse_args()
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main(args.host, args.port))
-    else:
-        uvloop.run(main(args.host, args.port))
+    run_server(__doc__.split("\n\n")[0], 8001, main)

@@ -12,12 +12,14 @@ with this load generator.
 Sans-I/O: ``Core`` takes frames and returns ``[(connections, frame bytes)]``.
 """
 
+import argparse
+import asyncio
 import base64
 import json
 import random
 import secrets
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -378,3 +380,18 @@ class Core:
         out = self._to_room(room, {"type": "spectator_left", "user_id": user_id,
                                    "username": username})
         return [*out, ([conn], out[0][1])]
+
+
+def run_server(description: str, default_port: int,
+               main: Callable[[str, int], Coroutine[Any, Any, None]]) -> None:
+    """The command line both raw servers share: --host/--port, uvloop when present."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=default_port)
+    args = parser.parse_args()
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main(args.host, args.port))
+    else:
+        uvloop.run(main(args.host, args.port))

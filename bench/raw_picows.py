@@ -7,7 +7,6 @@ Needs ``pip install picows``; the harness skips it with a note otherwise.
     python bench/raw_picows.py --port 0      # prints: raw-picows: listening on http://…
 """
 
-import argparse
 import asyncio
 import signal
 import sys
@@ -25,7 +24,7 @@ from picows import (  # type: ignore[import-not-found, unused-ignore]
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from raw_common import Core, Out
+from raw_common import Core, Out, run_server
 
 core = Core()
 READ_BUFFER = 2048  # picows defaults to 16 KiB per socket
@@ -88,13 +87,4 @@ async def main(host: str, port: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8002)
-    args = parser.parse_args()
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main(args.host, args.port))
-    else:
-        uvloop.run(main(args.host, args.port))
+    run_server(__doc__.split("\n\n")[0], 8002, main)
