@@ -65,6 +65,11 @@ def _wall_clock() -> datetime:
 
 
 class Session:
+    # One per socket, tens of thousands per gateway: no per-instance dict.
+    __slots__ = ("_bucket", "_limits", "_new_command_id", "_opened", "_oversize",
+                 "_refused_in_a_row", "_verifier", "_wall_clock", "gateway_id", "identity",
+                 "last_inbound", "socket_id")
+
     def __init__(
         self,
         *,
