@@ -182,3 +182,26 @@ async def test_the_lobby_sees_rooms_appear_change_and_go(server: Running,
     await watcher.expect("room_removed", room_id=room_id)
     await watcher.send("list_rooms")
     assert (await watcher.expect("room_list"))["rooms"] == []
+
+
+async def test_a_socket_in_a_room_stops_getting_lobby_updates_until_it_lists_again(
+        server: Running, connect: ClientFactory) -> None:
+    alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
+    for client in (alice, bob):
+        await client.send("list_rooms")
+        await client.expect("room_list")
+    room_id = await open_room(alice, bob, "Quiet please")  # both got room_state
+    watcher = await connect(server, 3, "watcher")
+    await watcher.send("list_rooms")
+    await watcher.expect("room_list")
+    carol = await connect(server, 4, "carol")
+    await carol.send("create_room", game_type="bigger_dice", room_name="Elsewhere")
+    await watcher.expect("room_created", room_name="Elsewhere")  # the lobby saw it
+    await alice.send("rejoin_room", room_id=room_id)  # a barrier on alice's stream
+    await alice.expect("room_state", room_id=room_id, seq=2)
+    assert not [m for m in alice.log if m.get("room_name") == "Elsewhere"]
+    await alice.send("list_rooms")  # back in the lobby
+    listed = await alice.expect("room_list")
+    assert {r["room_name"] for r in listed["rooms"]} == {"Quiet please", "Elsewhere"}
+    await carol.send("leave_room", room_id=(await carol.expect("room_created"))["room_id"])
+    await alice.expect("room_removed")

@@ -83,9 +83,15 @@ class Hub:
             return 0
         metrics.EVENT_DELIVERY.observe((datetime.now(UTC) - envelope.timestamp).total_seconds())
         payload = bytes(envelope.payload)
+        # A socket that gets a room's state has gone into the room: it stops getting
+        # lobby updates until it asks for the room list again. Otherwise every player
+        # who ever saw the lobby would get every lobby change for the rest of the game.
+        entering = envelope.event_type == "room_state"
         count = 0
         for outlet in self._targets(audience.type, audience.user_ids, audience.socket_id):
             outlet.push(payload)
+            if entering:
+                self._lobby.pop(outlet.socket_id, None)
             count += 1
         self.delivered += count
         metrics.DELIVERIES.inc(count)
