@@ -7,7 +7,7 @@ its adapter module, so the embedded install needs none of them.
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -31,7 +31,8 @@ from blazing.web.app import DevLogin, Probe, build_app, build_probe_app
 log = logging.getLogger(__name__)
 
 
-def open_bus(url: str) -> Bus:
+def open_bus(url: str, topics: Sequence[str] = ()) -> Bus:
+    """The bus at ``url``; a broker bus creates ``topics`` at start if they are missing."""
     scheme = urlparse(url).scheme
     if scheme == "memory":
         from blazing.bus.memory import MemoryBus
@@ -44,7 +45,7 @@ def open_bus(url: str) -> Bus:
         bootstrap = urlparse(url).netloc
         if not bootstrap:
             raise ConfigError(f"BUS_URL {url!r} needs kafka://host:port[,host:port]")
-        return KafkaBus(bootstrap)
+        return KafkaBus(bootstrap, ensure_topics=topics)
     raise ConfigError(f"unsupported BUS_URL {url!r} (memory://, kafka://host:port)")
 
 
@@ -151,7 +152,9 @@ class Backends:
 
 
 async def _open_backends(stack: AsyncExitStack, settings: Settings, clock: Clock) -> Backends:
-    bus = await stack.enter_async_context(open_bus(settings.bus_url))
+    topics = Topics.prefixed(settings.topic_prefix)
+    bus = await stack.enter_async_context(open_bus(settings.bus_url,
+                                                   [topics.commands, topics.events]))
     store, presence = open_state(settings.state_url, clock)
     return Backends(
         bus=bus,

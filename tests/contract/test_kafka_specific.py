@@ -146,3 +146,23 @@ async def test_a_bus_that_is_not_started_is_unavailable() -> None:
         await bus.publish("t", "k", b"v")
     with pytest.raises(DependencyUnavailable):
         await bus.ping()
+
+
+async def test_missing_topics_are_created_at_start_and_existing_ones_kept() -> None:
+    require("kafka", KAFKA_URL, 9092)
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    names = [f"test.ensure.{uuid.uuid4().hex[:10]}.{n}" for n in range(2)]
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap())
+    await admin.start()
+    try:
+        for _ in range(2):  # the second start finds them and creates nothing
+            async with KafkaBus(kafka_bootstrap(), ensure_topics=names,
+                                topic_partitions=3) as bus:
+                await bus.publish(names[0], "k", b"v")  # would fail on a missing topic
+        described = await admin.describe_topics(names)
+        assert sorted(t["topic"] for t in described) == sorted(names)
+        assert all(len(t["partitions"]) == 3 for t in described)
+    finally:
+        await admin.delete_topics(names)
+        await admin.close()

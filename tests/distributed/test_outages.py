@@ -80,8 +80,9 @@ async def outage_mid_game(cluster: Cluster, name: str, dependency: str) -> None:
         assert rolled["player_id"] == turn
         # Nothing was half-applied: exactly one roll per turn so far.
         rolls = [m for m in alice.log if m["type"] == "bigger_dice.rolled"]
-        assert [r["seq"] for r in rolls] == sorted({r["seq"] for r in rolls})
-        assert len(rolls) == 2
+        assert [r["seq"] for r in rolls] == sorted({r["seq"] for r in rolls}), rolls
+        assert len(rolls) == 2, f"rolls seen: {rolls}; errors: " + str(
+            [m for m in mover.log if m["type"] == "error"])
         nxt = await alice.expect("turn_changed", room_id=room_id)
         ended = await play_to_the_end(players, room_id, nxt["current_turn"], watcher=alice)
         assert ended == check_game(alice.log, room_id)

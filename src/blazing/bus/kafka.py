@@ -33,9 +33,14 @@ from aiokafka import (  # type: ignore[import-untyped]  # aiokafka has no py.typ
     ConsumerStoppedError,
     IllegalOperation,
 )
+from aiokafka.admin import (  # type: ignore[import-untyped]  # aiokafka has no py.typed
+    AIOKafkaAdminClient,
+    NewTopic,
+)
 from aiokafka.errors import (  # type: ignore[import-untyped]  # aiokafka has no py.typed
     CommitFailedError,
     KafkaError,
+    TopicAlreadyExistsError,
 )
 
 from blazing.bus.base import Message
@@ -172,13 +177,16 @@ class KafkaBus:
     def __init__(self, bootstrap: str, client_id: str = "blazing", *,
                  request_timeout: float = 5.0, publish_timeout: float = 8.0,
                  subscribe_timeout: float = 30.0, linger_ms: int = 0,
-                 commit_interval: float = 0.2) -> None:
+                 commit_interval: float = 0.2, ensure_topics: Sequence[str] = (),
+                 topic_partitions: int = 6) -> None:
         """``bootstrap`` is ``host:port[,host:port…]``. ``request_timeout`` bounds a
         broker request (and ``ping``/``commit``), ``publish_timeout`` a whole send
         including retries, ``subscribe_timeout`` joining a group (seconds);
         ``linger_ms`` is how long the producer waits to fill a batch;
-        ``commit_interval`` the least time between two offset commits of a consumer."""
+        ``commit_interval`` the least time between two offset commits of a consumer;
+        ``ensure_topics`` are created at start (``topic_partitions`` each) if missing."""
         self.commit_interval = commit_interval
+        self.ensure_topics, self.topic_partitions = tuple(ensure_topics), topic_partitions
         self.bootstrap, self.client_id = bootstrap, client_id
         self.linger_ms = linger_ms
         self.request_timeout = request_timeout
@@ -208,7 +216,34 @@ class KafkaBus:
             await _stop(producer, self.request_timeout, "producer")
             raise DependencyUnavailable(f"kafka at {self.bootstrap}: {exc!r}") from exc
         self._producer = producer
+        if self.ensure_topics:
+            try:
+                await self._create_missing_topics()
+            except BaseException:
+                await _stop(producer, self.request_timeout, "producer")
+                raise
         return self
+
+    async def _create_missing_topics(self) -> None:
+        """Create ``ensure_topics`` that do not exist yet (the broker may refuse to
+        auto-create them), with ``topic_partitions`` partitions each."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap,
+                                    request_timeout_ms=int(self.request_timeout * 1000))
+        try:
+            async with asyncio.timeout(self.subscribe_timeout):
+                await admin.start()
+                existing = set(await admin.list_topics())
+                missing = [t for t in self.ensure_topics if t not in existing]
+                if missing:
+                    await admin.create_topics([NewTopic(t, self.topic_partitions, 1)
+                                               for t in missing])
+                    log.info("created kafka topics %s", missing)
+        except TopicAlreadyExistsError:
+            pass  # another process created it first
+        except (*_DRIVER_ERRORS, TimeoutError) as exc:
+            raise DependencyUnavailable(f"kafka topics at {self.bootstrap}: {exc!r}") from exc
+        finally:
+            await admin.close()
 
     async def __aexit__(self, *exc: object) -> None:
         """Close every subscription, then flush and stop the producer."""
