@@ -65,3 +65,11 @@ def test_a_bad_setting_is_reported_without_a_traceback() -> None:
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 2
     assert "unsupported BUS_URL" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_passwords_in_urls_are_not_printed() -> None:
+    from blazing.cli import redact
+
+    assert redact("mongodb://admin:s3cret@db:27017/blazing") == "mongodb://admin:***@db:27017/blazing"
+    assert redact("redis://:pw@cache:6379/0") == "redis://:***@cache:6379/0"
+    assert redact("kafka://k1:9092") == "kafka://k1:9092"

@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from urllib.parse import urlsplit, urlunsplit
 
 from blazing import logs, settings
 from blazing.errors import ConfigError
@@ -33,6 +34,15 @@ RUNNERS: dict[str, Callable[[settings.Settings], AbstractAsyncContextManager[Run
     "gateway": gateway_only,
     "game-service": game_service_only,
 }
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def tune_gc() -> None:
@@ -64,8 +74,9 @@ async def _serve(command: str, config: settings.Settings) -> None:
         else:
             print(f"blazing {command}: consuming commands; health and metrics on {where}",
                   flush=True)
-        print(f"blazing {command}: bus {config.bus_url}, state {config.state_url}, "
-              f"history {config.resolved_history_url}", flush=True)
+        print(f"blazing {command}: bus {redact(config.bus_url)}, state "
+              f"{redact(config.state_url)}, history {redact(config.resolved_history_url)}",
+              flush=True)
         if running.dev_login is not None:
             print(f"blazing {command}: dev login is ON (POST /api/dev/login); turn it off "
                   "with --no-dev-login in production", flush=True)
