@@ -31,11 +31,12 @@ async def test_closing_an_unknown_socket_is_harmless(presence: Any) -> None:
     assert await presence.socket_closed(user(), SocketId("nope")) is False
 
 
-async def test_online_users_filters_a_list(presence: Any) -> None:
+async def test_refresh_keeps_a_user_online_and_others_stay_offline(presence: Any) -> None:
     on, off = user(), user()
     await presence.socket_opened(on, SocketId("a"))
     await presence.refresh(on)
-    assert await presence.online_users([on, off]) == {on}
+    assert await presence.is_online(on)
+    assert not await presence.is_online(off)
 
 
 async def test_a_user_who_comes_back_after_the_last_socket_closed_is_online(
@@ -47,6 +48,3 @@ async def test_a_user_who_comes_back_after_the_last_socket_closed_is_online(
     await presence.socket_opened(me, SocketId("b"))
     assert await presence.is_online(me)
 
-
-async def test_online_users_of_nobody_is_empty(presence: Any) -> None:
-    assert await presence.online_users([]) == set()

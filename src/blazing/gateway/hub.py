@@ -63,9 +63,6 @@ class Hub:
     def socket_count(self) -> int:
         return len(self._sockets)
 
-    def all(self) -> list[Outlet]:
-        return list(self._sockets.values())
-
     def deliver(self, data: bytes) -> int:
         """Deliver one event envelope to its audience here; returns recipients."""
         try:

@@ -26,7 +26,6 @@ from blazing.gateway.auth import AuthError, Identity, TokenVerifier
 from blazing.gateway.hub import Hub
 from blazing.gateway.session import CloseCode, GatewayLimits, Reaction, Session
 from blazing.ids import GatewayId, SocketId, UserId
-from blazing.protocol import server as ev
 from blazing.protocol.codec import encode
 from blazing.protocol.envelope import (
     Actor,
@@ -263,18 +262,12 @@ class Gateway:
         metrics.CONNECTIONS.inc()
         try:
             if identity is not None:
-                await self._react(conn, self._admit_upgrade(session, identity))
+                await self._react(conn, session.sign_in(identity))
             await self._read(conn)
         finally:
             metrics.CONNECTIONS.dec()
             await self._drop(conn)
         return ws
-
-    def _admit_upgrade(self, session: Session, identity: Identity) -> Reaction:
-        session.identity = identity
-        reply = ev.Authenticated(user_id=identity.user_id, username=identity.username,
-                                 avatar_id=identity.avatar_id, socket_id=session.socket_id)
-        return Reaction(replies=[encode(reply)], authenticated=identity)
 
     def _identity_from(self, request: web.Request) -> tuple[Identity | None, str | None]:
         cookie = request.cookies.get(AUTH_COOKIE)

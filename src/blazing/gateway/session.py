@@ -182,6 +182,11 @@ class Session:
             raise ClientError(ErrorCode.UNAUTHORIZED, "`auth` needs a token when the "
                               "connection has none")
         self._check_claim(message, identity)
+        return self.sign_in(identity)
+
+    def sign_in(self, identity: Identity) -> Reaction:
+        """Take ``identity`` (from an ``auth`` message or the upgrade's token) and
+        answer ``authenticated``; the reaction admits the socket the first time."""
         first = self.identity is None
         self.identity = identity
         reply = ev.Authenticated(user_id=identity.user_id, username=identity.username,

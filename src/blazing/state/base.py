@@ -11,7 +11,6 @@ Extra keys beyond the seed's (documented in docs/protocol.md):
 ``ws:sockets:{user_id}`` → set of the user's open socket ids.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, Self
@@ -118,5 +117,3 @@ class PresenceStore(Protocol):
         ...
 
     async def is_online(self, user_id: UserId) -> bool: ...
-
-    async def online_users(self, user_ids: Sequence[UserId]) -> set[UserId]: ...

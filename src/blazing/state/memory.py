@@ -1,7 +1,7 @@
 """In-process room state and presence for the embedded mode."""
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Self
 
@@ -142,5 +142,3 @@ class MemoryPresence:
         expires = self._expires.get(user_id)
         return expires is not None and expires > self._clock()
 
-    async def online_users(self, user_ids: Sequence[UserId]) -> set[UserId]:
-        return {u for u in user_ids if await self.is_online(u)}

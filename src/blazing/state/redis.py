@@ -25,7 +25,7 @@ applied (rooms remember applied command ids), so nothing happens twice.
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Self
 
@@ -329,13 +329,6 @@ class RedisPresence:
     async def is_online(self, user_id: UserId) -> bool:
         with _unavailable_on_error("is_online"):
             return bool(await self._redis.exists(presence_key(user_id)))
-
-    async def online_users(self, user_ids: Sequence[UserId]) -> set[UserId]:
-        if not user_ids:
-            return set()
-        with _unavailable_on_error("online_users"):
-            values = await self._redis.mget([presence_key(u) for u in user_ids])
-        return {u for u, v in zip(user_ids, values, strict=True) if v is not None}
 
     async def ping(self) -> None:
         with _unavailable_on_error("ping"):
