@@ -19,12 +19,14 @@ import aiohttp
 from blazing.gateway.auth import issue_token
 
 
-async def flood(url: str, secret: str, seconds: float, max_connects: int) -> Counter[str]:
+async def flood(url: str, secret: str, seconds: float, max_connects: int,
+                source: str | None) -> Counter[str]:
     counts: Counter[str] = Counter()
     token = issue_token(secret=secret, user_id=999_999, username="flooder")
     frame = json.dumps({"type": "list_rooms"})
     deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as http:
+    connector = aiohttp.TCPConnector(local_addr=(source, 0) if source else None)
+    async with aiohttp.ClientSession(connector=connector) as http:
         while time.monotonic() < deadline and counts["connects"] < max_connects:
             counts["connects"] += 1
             try:
@@ -54,8 +56,12 @@ def main() -> None:
     parser.add_argument("--secret", required=True)
     parser.add_argument("--seconds", type=float, default=25.0)
     parser.add_argument("--max-connects", type=int, default=2000)
+    parser.add_argument("--source", default=None,
+                        help="source address to connect from, e.g. 127.0.0.9 (the attacker's "
+                             "address, apart from the measured clients')")
     args = parser.parse_args()
-    counts = asyncio.run(flood(args.url, args.secret, args.seconds, args.max_connects))
+    counts = asyncio.run(flood(args.url, args.secret, args.seconds, args.max_connects,
+                               args.source))
     print(json.dumps(dict(counts), sort_keys=True))
 
 

@@ -35,6 +35,10 @@ DELIVERIES = Counter("blazing_event_deliveries_total", "Event frames queued to s
 SLOW_CLOSES = Counter("blazing_slow_consumer_closes_total",
                       "Sockets closed because their outbound queue overflowed (4409)")
 CLOSES = Counter("blazing_socket_closes_total", "Sockets closed by the server", ["code"])
+REFUSED_CONNECTIONS = Counter(
+    "blazing_refused_connections_total",
+    "Connections refused at accept (open_connections, connect_rate) or cut for not sending "
+    "their request headers in time (handshake_timeout)", ["reason"])
 
 
 

@@ -69,7 +69,13 @@ OPTIONS: tuple[Option, ...] = (
            "events queued per socket before it is closed as too slow (4409)"),
     Option("max_sockets_per_user", "MAX_SOCKETS_PER_USER", int, 8, "open sockets per user"),
     Option("max_sockets_per_ip", "MAX_SOCKETS_PER_IP", int, 1000,
-           "open sockets per client address (more get HTTP 429)"),
+           "open connections (HTTP and WebSocket) per client address; more get HTTP 429 "
+           "at accept (0: no limit)"),
+    Option("max_connects_per_ip", "MAX_CONNECTS_PER_IP", float, 50.0,
+           "new connections per second per client address, with 2 s of burst; more get "
+           "HTTP 429 at accept (0: no limit)"),
+    Option("handshake_timeout", "HANDSHAKE_TIMEOUT", float, 10.0,
+           "seconds a new connection has to send its request headers (0: no limit)"),
     Option("allowed_origins", "ALLOWED_ORIGINS", str, "",
            "comma-separated Origin allow-list for /ws/games (empty: the gateway's own "
            "origin only; *: any)"),
@@ -111,6 +117,8 @@ class Settings:
     outbound_queue: int = 256
     max_sockets_per_user: int = 8
     max_sockets_per_ip: int = 1000
+    max_connects_per_ip: float = 50.0
+    handshake_timeout: float = 10.0
     allowed_origins: str = ""
     timer_interval: float = 0.1
     gateway_id: str | None = None

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from blazing.bus.base import Bus
 from blazing.errors import ConfigError
+from blazing.gateway.admission import Admission, AdmissionLimits, listen
 from blazing.gateway.auth import JwtConfig, TokenVerifier
 from blazing.gateway.server import Gateway, GatewayOptions
 from blazing.gateway.session import GatewayLimits
@@ -103,7 +104,6 @@ def gateway_options(settings: Settings) -> GatewayOptions:
         idle_timeout=settings.idle_timeout,
         outbound_queue=settings.outbound_queue,
         max_sockets_per_user=settings.max_sockets_per_user,
-        max_sockets_per_ip=settings.max_sockets_per_ip,
     )
     return GatewayOptions(limits=limits, allowed_origins=settings.origins,
                           topics=Topics.prefixed(settings.topic_prefix))
@@ -201,8 +201,7 @@ async def _serve_gateway(stack: AsyncExitStack, backends: Backends, settings: Se
     ))
     app = build_app(gateway=gateway, history=backends.history, verifier=verifier,
                     probes=backends.probes, dev_login=dev_login)
-    port = await stack.enter_async_context(_serving(app, settings.host, settings.port,
-                                                    gateway))
+    port = await stack.enter_async_context(_serving(app, settings, gateway))
     return Running(settings.host, port, gateway, service, backends.store, dev_login)
 
 
@@ -233,30 +232,32 @@ async def game_service_only(settings: Settings, *, dice: Dice | None = None,
         backends = await _open_backends(stack, settings, clock)
         service = await stack.enter_async_context(_service(backends, settings, dice, clock))
         app = build_probe_app(backends.probes)
-        port = await stack.enter_async_context(_serving(app, settings.host, settings.port,
-                                                        None))
+        port = await stack.enter_async_context(_serving(app, settings, None))
         yield Running(settings.host, port, None, service, backends.store, None)
 
 
-def _bound_port(runner: web.AppRunner, requested: int) -> int:
-    """The port actually bound (differs from ``requested`` when that was 0)."""
-    for address in runner.addresses:
-        if isinstance(address, tuple) and len(address) >= 2:
-            return int(address[1])
-    return requested
+def admission_limits(settings: Settings) -> AdmissionLimits:
+    return AdmissionLimits(max_open_per_address=settings.max_sockets_per_ip,
+                           connects_per_second=settings.max_connects_per_ip,
+                           handshake_timeout=settings.handshake_timeout)
 
 
 @asynccontextmanager
-async def _serving(app: web.Application, host: str, port: int,
+async def _serving(app: web.Application, settings: Settings,
                    gateway: Gateway | None) -> AsyncIterator[int]:
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, backlog=4096, reuse_address=True)
-    await site.start()
+    assert runner.server is not None
+    # Not a TCPSite: every connection passes the per-address admission first.
+    listener = await listen(runner.server, Admission(admission_limits(settings)),
+                            settings.host, settings.port)
     try:
-        yield _bound_port(runner, port)
+        yield int(listener.sockets[0].getsockname()[1])
     finally:
+        listener.close()
         if gateway is not None:
             with contextlib.suppress(Exception):
                 await gateway.shutdown()  # 1001 to every socket before the server stops
         await runner.cleanup()
+        with contextlib.suppress(Exception):
+            await listener.wait_closed()

@@ -151,3 +151,15 @@ async def test_sockets_per_address_are_limited(make_server: ServerFactory) -> No
     await third.expect("authenticated")
     await third.close()
     await second.close()
+
+
+async def test_a_frame_far_over_every_limit_closes_with_4413(
+        server: Running, connect: ClientFactory) -> None:
+    alice = await connect(server, 1, "alice")
+    bob = await connect(server, 2, "bob")
+    # Larger than even the transport's ceiling (64 x MAX_FRAME_BYTES), which the
+    # WebSocket library enforces itself before the session could see the frame.
+    await alice.send_raw("x" * (64 * 16384 + 1))
+    assert await alice.wait_closed() == 4413
+    await bob.send("list_rooms")
+    await bob.expect("room_list")

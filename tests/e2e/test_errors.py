@@ -1,6 +1,7 @@
 """Every error code of SPEC §6 over real sockets: one error per refused command,
 the right code, the request id echoed, and the connection and room unharmed."""
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,17 @@ async def test_rate_limit_then_flood_close(make_server: ServerFactory,
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         await WsClient.connect(server.ws_url, token=token_for(5, "eve"))
     assert refused.value.status == 429
+    # ... and the connection ends with the refusal, so retrying costs a new connection
+    # (which the per-address connect limit counts), not one more request on this one.
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(f"GET /ws/games?token={token_for(5, 'eve')} HTTP/1.1\r\n"
+                 "Host: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                 "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "\r\n".encode())
+    async with asyncio.timeout(5):
+        answer = await reader.read()  # to the end: the server closes
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 429") and b"Connection: close" in answer
 
 
 async def test_chat_rate_limit(make_server: ServerFactory, connect: ClientFactory) -> None:

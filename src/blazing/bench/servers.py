@@ -49,6 +49,7 @@ LOAD_FLAGS: dict[str, str] = {
     "--rate-burst": "100000",
     "--max-sockets-per-user": "64",
     "--max-sockets-per-ip": "20000",  # the load generator puts ~5,000 sockets on one address
+    "--max-connects-per-ip": "0",  # ... and opens them as fast as the server takes them
     "--outbound-queue": "8192",
     "--idle-timeout": "3600",
     "--turn-seconds": "3600",

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import msgspec
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from blazing import metrics
 from blazing.bus.base import Bus, consume
@@ -132,6 +132,25 @@ class Connection:
             await writer
 
 
+def _refusal(status: type[web.HTTPException], text: str) -> web.Response:
+    """A refused upgrade that also ends the connection: a client retrying over one
+    kept-alive connection would skip the per-address connect limit at accept."""
+    response = web.Response(status=status.status_code, text=text)
+    response.force_close()
+    return response
+
+
+class GameSocket(web.WebSocketResponse):
+    """aiohttp closes a frame over ``max_msg_size`` by itself, with 1009; clients of
+    this protocol know 4413 as "too large", as for the frames the session refuses."""
+
+    async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"",
+                    drain: bool = True) -> bool:
+        if code == WSCloseCode.MESSAGE_TOO_BIG:
+            code, message = CloseCode.MESSAGE_TOO_LARGE, b"frame too large"
+        return await super().close(code=code, message=message, drain=drain)
+
+
 class Gateway:
     """Accepts sockets, feeds their sessions, and fans bus events out to them."""
 
@@ -152,7 +171,6 @@ class Gateway:
         self._monotonic = monotonic
         self.hub = Hub()
         self._connections: dict[SocketId, Connection] = {}
-        self._per_ip: dict[str, int] = {}  # open sockets by peer address
         self._penalties: dict[UserId, float] = {}  # user -> monotonic end of flood penalty
         self._tasks: list[asyncio.Task[None]] = []
         self._accepting = True
@@ -220,28 +238,16 @@ class Gateway:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if not self._origin_allowed(request):
-            raise web.HTTPForbidden(text="origin not allowed")
+            return _refusal(web.HTTPForbidden, "origin not allowed")
         if not self._accepting:
-            raise web.HTTPServiceUnavailable(text="shutting down")
-        peer = request.remote or ""
-        if self._per_ip.get(peer, 0) >= self._limits.max_sockets_per_ip:
-            raise web.HTTPTooManyRequests(text="too many connections from this address")
-        self._per_ip[peer] = self._per_ip.get(peer, 0) + 1
-        try:
-            return await self._handle_socket(request)
-        finally:
-            left = self._per_ip.pop(peer) - 1
-            if left:
-                self._per_ip[peer] = left
-
-    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+            return _refusal(web.HTTPServiceUnavailable, "shutting down")
         identity, failure = self._identity_from(request)
         if identity is not None and self._penalties.get(identity.user_id, 0.0) > \
                 self._monotonic():
             # Flooded recently (4429 means "do not reconnect"): refuse before the
             # upgrade, where it costs the least.
-            raise web.HTTPTooManyRequests(text="flooding; wait before reconnecting")
-        ws = web.WebSocketResponse(
+            return _refusal(web.HTTPTooManyRequests, "flooding; wait before reconnecting")
+        ws = GameSocket(
             max_msg_size=self._limits.hard_frame_bytes * 16,
             heartbeat=PING_INTERVAL,
             compress=False,

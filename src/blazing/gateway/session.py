@@ -46,7 +46,6 @@ class GatewayLimits:
     idle_timeout: float = 75.0
     outbound_queue: int = 256
     max_sockets_per_user: int = 8
-    max_sockets_per_ip: int = 1000
 
 
 @dataclass(slots=True)
