@@ -78,6 +78,8 @@ async def outage_mid_game(cluster: Cluster, name: str, dependency: str) -> None:
         await wait_ready(gw_a, 200)
         rolled, _ = await roll_until_applied(mover, alice, room_id)
         assert rolled["player_id"] == turn
+        if mover is not alice:  # alice is on the other gateway: wait for her copy
+            await alice.expect("bigger_dice.rolled", room_id=room_id, seq=rolled["seq"])
         # Nothing was half-applied: exactly one roll per turn so far.
         rolls = [m for m in alice.log if m["type"] == "bigger_dice.rolled"]
         assert [r["seq"] for r in rolls] == sorted({r["seq"] for r in rolls}), rolls
