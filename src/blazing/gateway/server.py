@@ -73,17 +73,22 @@ class Connection:
         self.socket_id = session.socket_id
         self.close_requested: tuple[int, str] | None = None
         self.admitted = False  # registered in the hub and presence
-        self._queue: deque[bytes] = deque()
+        # Made on the first push and dropped when drained: an empty deque is ~760
+        # bytes, and most sockets are idle most of the time.
+        self._queue: deque[bytes] | None = None
         self._limit = queue_size
         self._writer: asyncio.Task[None] | None = None
 
     def push(self, data: bytes) -> None:
         if self.close_requested is not None:
             return
-        if len(self._queue) >= self._limit:
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+        elif len(queue) >= self._limit:
             self.close_soon(CloseCode.TOO_SLOW, "outbound queue overflow")
             return
-        self._queue.append(data)
+        queue.append(data)
         self._wake()
 
     def _wake(self) -> None:
@@ -101,7 +106,7 @@ class Connection:
             # Drop the backlog the peer is not reading, but never cancel a frame in
             # flight: half a frame would garble the stream before the close frame.
             metrics.SLOW_CLOSES.inc()
-            self._queue.clear()
+            self._queue = None
         self._wake()  # the writer sends what is queued, then the close frame
 
     async def _write(self) -> None:
@@ -109,10 +114,13 @@ class Connection:
             while self._queue:
                 await self.ws.send_frame(self._queue.popleft(), WSMsgType.TEXT)
         except (ConnectionError, RuntimeError):
-            self._queue.clear()
             return  # the peer went away; the reader notices and cleans up
+        finally:
+            self._queue = None
         if self.close_requested is not None:
             await self._close(*self.close_requested)
+        else:
+            self._writer = None  # a finished task keeps its coroutine: let both go
 
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
