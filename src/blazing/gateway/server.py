@@ -1,8 +1,11 @@
-"""The WebSocket transport: the one module that touches aiohttp's WebSocket.
+"""The gateway, whatever carries its sockets: sessions in, bus commands out, bus
+events fanned out to sockets.
 
-Each socket gets a :class:`Session` (protocol logic), a bounded outbound queue
-and one writer task. Events come off the bus into the :class:`Hub`, which
-pushes the same bytes to every recipient's queue.
+A transport (``aiohttp_transport`` or ``picows_transport``) owns the WebSocket
+and calls :meth:`Gateway.opened`, :meth:`Gateway.received` and
+:meth:`Gateway.closed`; the gateway sees each socket only as a :class:`Link`.
+Events come off the bus into the :class:`Hub`, which pushes the same bytes to
+every recipient.
 """
 
 import asyncio
@@ -10,14 +13,14 @@ import contextlib
 import logging
 import secrets
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import msgspec
-from aiohttp import WSCloseCode, WSMsgType, web
 
 from blazing import metrics
 from blazing.bus.base import Bus, consume
@@ -43,6 +46,7 @@ SWEEP_INTERVAL = 1.0
 PING_INTERVAL = 30.0  # WebSocket ping frames, to find dead TCP peers
 CLOSE_FLUSH_TIMEOUT = 10.0  # how long a closing socket may take to take its last frames
 CLOSE_HANDSHAKE_TIMEOUT = 2.0
+SHUTDOWN_CLOSE_TIMEOUT = 2.0
 FLOOD_PENALTY_SECONDS = 10.0  # a user closed for flooding cannot reconnect for this long
 
 
@@ -56,107 +60,33 @@ class GatewayOptions:
     sweep_interval: float = SWEEP_INTERVAL
 
 
-class Connection:
-    """One accepted socket: its session and its outbound queue.
+class Link(Protocol):
+    """One accepted socket as the gateway sees it, whatever the transport."""
 
-    The queue is a bounded deque; a writer task exists only while there is
-    something to send, so an idle socket costs no task (memory per socket is
-    what limits a gateway's socket count).
-    """
-
-    __slots__ = ("_limit", "_queue", "_writer", "admitted", "close_requested", "session",
-                 "socket_id", "ws")
-
-    def __init__(self, ws: web.WebSocketResponse, session: Session, queue_size: int) -> None:
-        self.ws = ws
-        self.session = session
-        self.socket_id = session.socket_id
-        self.close_requested: tuple[int, str] | None = None
-        self.admitted = False  # registered in the hub and presence
-        # Made on the first push and dropped when drained: an empty deque is ~760
-        # bytes, and most sockets are idle most of the time.
-        self._queue: deque[bytes] | None = None
-        self._limit = queue_size
-        self._writer: asyncio.Task[None] | None = None
+    socket_id: SocketId
+    session: Session
+    admitted: bool  # registered in the hub and presence
+    close_requested: tuple[int, str] | None
 
     def push(self, data: bytes) -> None:
-        if self.close_requested is not None:
-            return
-        queue = self._queue
-        if queue is None:
-            queue = self._queue = deque()
-        elif len(queue) >= self._limit:
-            self.close_soon(CloseCode.TOO_SLOW, "outbound queue overflow")
-            return
-        queue.append(data)
-        self._wake()
-
-    def _wake(self) -> None:
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write())
+        """Queue ``data`` for sending; never blocks (a full queue closes the socket)."""
+        ...
 
     def close_soon(self, code: int, reason: str) -> None:
-        """Close after what is already queued has been written (or, if the queue is
-        what overflowed, after the frame in flight: the peer is not reading anyway)."""
-        if self.close_requested is not None:
-            return
-        self.close_requested = (code, reason)
-        metrics.CLOSES.labels(str(code)).inc()
-        if code == CloseCode.TOO_SLOW:
-            # Drop the backlog the peer is not reading, but never cancel a frame in
-            # flight: half a frame would garble the stream before the close frame.
-            metrics.SLOW_CLOSES.inc()
-            self._queue = None
-        self._wake()  # the writer sends what is queued, then the close frame
-
-    async def _write(self) -> None:
-        try:
-            while self._queue:
-                await self.ws.send_frame(self._queue.popleft(), WSMsgType.TEXT)
-        except (ConnectionError, RuntimeError):
-            return  # the peer went away; the reader notices and cleans up
-        finally:
-            self._queue = None
-        if self.close_requested is not None:
-            await self._close(*self.close_requested)
-        else:
-            self._writer = None  # a finished task keeps its coroutine: let both go
-
-    async def _close(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await self.ws.close(code=code, message=reason.encode()[:120])
+        """Close after what is already queued (or at once if the queue overflowed)."""
+        ...
 
     async def finish(self, flush_timeout: float = CLOSE_FLUSH_TIMEOUT) -> None:
-        """Stop writing; a requested close first flushes what was queued and the
-        close frame (which, for a peer that stopped reading, waits for its buffers)."""
-        writer = self._writer
-        if writer is None or writer.done():
-            return
-        if self.close_requested is not None:
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(writer), flush_timeout)
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer
+        """Wait (bounded) for a requested close to be written, then stop writing."""
+        ...
 
 
-def _refusal(status: type[web.HTTPException], text: str) -> web.Response:
-    """A refused upgrade that also ends the connection: a client retrying over one
-    kept-alive connection would skip the per-address connect limit at accept."""
-    response = web.Response(status=status.status_code, text=text)
-    response.force_close()
-    return response
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An upgrade refused before it happens (the transport answers with HTTP)."""
 
-
-class GameSocket(web.WebSocketResponse):
-    """aiohttp closes a frame over ``max_msg_size`` by itself, with 1009; clients of
-    this protocol know 4413 as "too large", as for the frames the session refuses."""
-
-    async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"",
-                    drain: bool = True) -> bool:
-        if code == WSCloseCode.MESSAGE_TOO_BIG:
-            code, message = CloseCode.MESSAGE_TOO_LARGE, b"frame too large"
-        return await super().close(code=code, message=message, drain=drain)
+    status: HTTPStatus
+    text: str
 
 
 class Gateway:
@@ -178,7 +108,7 @@ class Gateway:
         self._limits = self._options.limits
         self._monotonic = monotonic
         self.hub = Hub()
-        self._connections: dict[SocketId, Connection] = {}
+        self._connections: dict[SocketId, Link] = {}
         self._penalties: dict[UserId, float] = {}  # user -> monotonic end of flood penalty
         self._tasks: list[asyncio.Task[None]] = []
         self._accepting = True
@@ -208,9 +138,11 @@ class Gateway:
         for conn in connections:
             conn.close_soon(CloseCode.GOING_AWAY, "server shutting down")
         for conn in connections:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.ws.close(code=CloseCode.GOING_AWAY,
-                                                     message=b"server shutting down"), 2)
+            await conn.finish(SHUTDOWN_CLOSE_TIMEOUT)
+
+    @property
+    def limits(self) -> GatewayLimits:
+        return self._limits
 
     @property
     def connection_count(self) -> int:
@@ -230,11 +162,10 @@ class Gateway:
             for user in [u for u, until in self._penalties.items() if until <= now]:
                 del self._penalties[user]
 
-    # --- the socket handler ----------------------------------------------------------
+    # --- what transports call ---------------------------------------------------------
 
-    def _origin_allowed(self, request: web.Request) -> bool:
+    def origin_allowed(self, origin: str | None, host: str) -> bool:
         """Stop other sites' pages from opening sockets with a visitor's cookie."""
-        origin = request.headers.get("Origin")
         if origin is None:
             return True  # not a browser: nothing to hijack
         allowed = self._options.allowed_origins
@@ -242,52 +173,13 @@ class Gateway:
             return True
         if allowed:
             return origin in allowed
-        return urlsplit(origin).netloc.lower() == request.host.lower()
+        return urlsplit(origin).netloc.lower() == host.lower()
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        if not self._origin_allowed(request):
-            return _refusal(web.HTTPForbidden, "origin not allowed")
-        if not self._accepting:
-            return _refusal(web.HTTPServiceUnavailable, "shutting down")
-        identity, failure = self._identity_from(request)
-        if identity is not None and self._penalties.get(identity.user_id, 0.0) > \
-                self._monotonic():
-            # Flooded recently (4429 means "do not reconnect"): refuse before the
-            # upgrade, where it costs the least.
-            return _refusal(web.HTTPTooManyRequests, "flooding; wait before reconnecting")
-        ws = GameSocket(
-            max_msg_size=self._limits.hard_frame_bytes * 16,
-            heartbeat=PING_INTERVAL,
-            compress=False,
-            decode_text=False,
-            # How long a close waits for the peer's close frame, reading and dropping
-            # what it still sends (a flooder keeps sending).
-            timeout=CLOSE_HANDSHAKE_TIMEOUT,
-        )
-        await ws.prepare(request)
-        if failure is not None:
-            await ws.close(code=CloseCode.UNAUTHENTICATED, message=failure.encode()[:120])
-            return ws
-        session = Session(socket_id=SocketId("sock_" + secrets.token_urlsafe(9)),
-                          gateway_id=self.gateway_id, verifier=self._verifier,
-                          limits=self._limits, now=self._monotonic())
-        conn = Connection(ws, session, self._limits.outbound_queue)
-        self._connections[conn.socket_id] = conn
-        metrics.CONNECTIONS.inc()
-        try:
-            if identity is not None:
-                await self._react(conn, session.sign_in(identity))
-            await self._read(conn)
-        finally:
-            metrics.CONNECTIONS.dec()
-            await self._drop(conn)
-        return ws
-
-    def _identity_from(self, request: web.Request) -> tuple[Identity | None, str | None]:
-        cookie = request.cookies.get(AUTH_COOKIE)
-        query = request.query.get("token")
+    def identity_from(self, cookie_token: str | None,
+                      query_token: str | None) -> tuple[Identity | None, str | None]:
+        """The upgrade's identity (or None) and, if a token is bad, why."""
         identities = []
-        for token in (cookie, query):
+        for token in (cookie_token, query_token):
             if token:
                 try:
                     identities.append(self._verifier.verify(token))
@@ -297,23 +189,50 @@ class Gateway:
             return None, "cookie and query tokens name different users"
         return (identities[0] if identities else None), None
 
-    async def _read(self, conn: Connection) -> None:
-        ws, session = conn.ws, conn.session
-        async for msg in ws:
-            now = self._monotonic()
-            if msg.type == WSMsgType.TEXT:
-                reaction = session.on_text(msg.data, now)
-            elif msg.type == WSMsgType.BINARY:
-                reaction = session.on_binary(now)
-            else:
-                break
-            await self._react(conn, reaction)
-            if conn.close_requested is not None:
-                break
-        if ws.exception() is not None and conn.close_requested is None:
-            log.info("socket %s closed: %s", conn.socket_id, ws.exception())
+    def refusal(self, origin: str | None, host: str,
+                identity: Identity | None) -> Refusal | None:
+        """Why an upgrade is refused before it happens, or None to go ahead."""
+        if not self.origin_allowed(origin, host):
+            return Refusal(HTTPStatus.FORBIDDEN, "origin not allowed")
+        if not self._accepting:
+            return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, "shutting down")
+        if identity is not None and \
+                self._penalties.get(identity.user_id, 0.0) > self._monotonic():
+            # Flooded recently (4429 means "do not reconnect"): refuse before the
+            # upgrade, where it costs the least.
+            return Refusal(HTTPStatus.TOO_MANY_REQUESTS, "flooding; wait before reconnecting")
+        return None
 
-    async def _react(self, conn: Connection, reaction: Reaction) -> None:
+    def new_session(self) -> Session:
+        return Session(socket_id=SocketId("sock_" + secrets.token_urlsafe(9)),
+                       gateway_id=self.gateway_id, verifier=self._verifier,
+                       limits=self._limits, now=self._monotonic())
+
+    async def opened(self, conn: Link, identity: Identity | None) -> None:
+        """A socket is upgraded; ``identity`` came with the upgrade (or not)."""
+        self._connections[conn.socket_id] = conn
+        metrics.CONNECTIONS.inc()
+        if identity is not None:
+            await self._react(conn, conn.session.sign_in(identity))
+
+    async def received(self, conn: Link, text: bytes | None) -> None:
+        """A text frame, or a binary one (``None``)."""
+        now = self._monotonic()
+        session = conn.session
+        reaction = session.on_text(text, now) if text is not None else session.on_binary(now)
+        await self._react(conn, reaction)
+
+    async def oversize(self, conn: Link, size: int) -> None:
+        """A frame the transport would not read whole."""
+        await self._react(conn, conn.session.on_oversize(size, self._monotonic()))
+
+    async def closed(self, conn: Link) -> None:
+        """The socket is gone (either side closed it); forget it."""
+        if self._connections.pop(conn.socket_id, None) is not None:
+            metrics.CONNECTIONS.dec()
+        await self._drop(conn)
+
+    async def _react(self, conn: Link, reaction: Reaction) -> None:
         session = conn.session
         if reaction.authenticated is not None:
             await self._admit(conn, reaction.authenticated)
@@ -337,7 +256,7 @@ class Gateway:
         if reaction.close is not None:
             conn.close_soon(*reaction.close)
 
-    async def _admit(self, conn: Connection, identity: Identity) -> None:
+    async def _admit(self, conn: Link, identity: Identity) -> None:
         if self.hub.sockets_of(identity.user_id) >= self._limits.max_sockets_per_user:
             conn.close_soon(CloseCode.FLOOD, "too many connections for this user")
             return
@@ -348,8 +267,7 @@ class Gateway:
         except DependencyUnavailable:
             log.warning("presence not recorded for user %s", identity.user_id)
 
-    async def _drop(self, conn: Connection) -> None:
-        self._connections.pop(conn.socket_id, None)
+    async def _drop(self, conn: Link) -> None:
         await conn.finish()
         identity = conn.session.identity
         if identity is not None and conn.admitted and conn.close_requested is not None and \
@@ -365,7 +283,7 @@ class Gateway:
         except DependencyUnavailable:
             log.warning("disconnect of user %s not recorded", identity.user_id)
 
-    async def _publish_disconnect(self, conn: Connection, identity: Identity) -> None:
+    async def _publish_disconnect(self, conn: Link, identity: Identity) -> None:
         actor = Actor(user_id=identity.user_id, username=identity.username,
                       avatar_id=identity.avatar_id, socket_id=conn.socket_id,
                       gateway_id=self.gateway_id)
