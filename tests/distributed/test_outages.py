@@ -10,7 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.distributed.cluster import Cluster, Proc
+from blazing.ids import RoomId
+from blazing.state.redis import RedisRoomStore
+from tests.distributed.cluster import REDIS, REDIS_DB, Cluster, Proc
 from tests.distributed.test_cluster import SLOW, check_game, client, two_by_two
 from tests.e2e.helpers import play_to_the_end, start_game
 from tests.support.client import WsClient
@@ -95,6 +97,18 @@ async def outage_mid_game(cluster: Cluster, name: str, dependency: str) -> None:
 
 async def test_redis_stops_mid_game_and_comes_back(cluster: Cluster) -> None:
     await outage_mid_game(cluster, "redis", "state")
+
+
+async def test_pooled_redis_connections_survive_a_restart(cluster: Cluster) -> None:
+    """Each pooled connection is stale after a restart; its first command must
+    reconnect and retry instead of failing (it did, once per connection, when the
+    client was given the blocking client's retry policy)."""
+    rooms = [RoomId(f"room_nothing_{n}") for n in range(5)]
+    async with RedisRoomStore(f"{REDIS}/{REDIS_DB}") as store:
+        assert await asyncio.gather(*map(store.load, rooms)) == [None] * 5  # 5 in the pool
+        await services("restart", "redis")
+        for _ in range(3):
+            assert await asyncio.gather(*map(store.load, rooms)) == [None] * 5
 
 
 async def test_kafka_stops_mid_game_and_comes_back(cluster: Cluster) -> None:

@@ -31,9 +31,9 @@ from typing import Self
 
 import msgspec
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 from blazing.errors import Conflict, DependencyUnavailable, ServerFault
 from blazing.ids import RoomId, SocketId, UserId
