@@ -26,13 +26,16 @@ def token_for(user_id: int, username: str, **extra: Any) -> str:
 ServerFactory = Callable[..., Awaitable[Running]]
 
 
-@pytest.fixture
-async def make_server() -> AsyncIterator[ServerFactory]:
+@pytest.fixture(params=["aiohttp", "picows"])
+async def make_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFactory]:
+    """Embedded servers, once with each WebSocket transport: both must pass every
+    test that talks to a server."""
     async with AsyncExitStack() as stack:
 
         async def start(seed: int = 7, **overrides: Any) -> Running:
             options: dict[str, Any] = {"port": 0, "history_url": "sqlite:///:memory:",
-                                       "jwt_secret": SECRET, "timer_interval": 0.02}
+                                       "jwt_secret": SECRET, "timer_interval": 0.02,
+                                       "ws_transport": request.param}
             options.update(overrides)
             return await stack.enter_async_context(
                 embedded(Settings(**options), dice=RandomDice.seeded(seed)))

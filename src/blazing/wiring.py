@@ -16,7 +16,7 @@ from aiohttp import web
 
 from blazing.bus.base import Bus
 from blazing.errors import ConfigError
-from blazing.gateway.admission import Admission, AdmissionLimits, listen
+from blazing.gateway.admission import Admission, AdmissionLimits, ProtocolFactory, listen
 from blazing.gateway.auth import JwtConfig, TokenVerifier
 from blazing.gateway.server import Gateway, GatewayOptions
 from blazing.gateway.session import GatewayLimits
@@ -242,15 +242,34 @@ def admission_limits(settings: Settings) -> AdmissionLimits:
                            handshake_timeout=settings.handshake_timeout)
 
 
+WS_TRANSPORTS = ("aiohttp", "picows")
+
+
+def _websocket_protocols(settings: Settings,
+                         gateway: Gateway | None) -> ProtocolFactory | None:
+    """The protocol factory for /ws/games when it is not aiohttp's."""
+    if gateway is None or settings.ws_transport == "aiohttp":
+        return None
+    if settings.ws_transport not in WS_TRANSPORTS:
+        raise ConfigError(f"WS_TRANSPORT must be one of {', '.join(WS_TRANSPORTS)}, "
+                          f"not {settings.ws_transport!r}")
+    from blazing.gateway import picows_transport
+
+    return picows_transport.protocol_factory(gateway)
+
+
 @asynccontextmanager
 async def _serving(app: web.Application, settings: Settings,
                    gateway: Gateway | None) -> AsyncIterator[int]:
+    websocket = _websocket_protocols(settings, gateway)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5)
     await runner.setup()
     assert runner.server is not None
-    # Not a TCPSite: every connection passes the per-address admission first.
+    # Not a TCPSite: every connection passes the per-address admission first, and
+    # WebSocket upgrades may go to another transport on the same port.
     listener = await listen(runner.server, Admission(admission_limits(settings)),
-                            settings.host, settings.port)
+                            settings.host, settings.port, websocket=websocket,
+                            ws_path="/ws/games")
     try:
         yield int(listener.sockets[0].getsockname()[1])
     finally:

@@ -6,12 +6,15 @@ canned write instead of an HTTP parse, a request object and a token check, so
 established games keep their share of the CPU.
 
 :class:`Admission` is the per-address bookkeeping (no I/O, time passed in);
-:class:`AdmittedProtocol` puts it in front of aiohttp's protocol.
+:class:`AdmittedProtocol` puts it in front of each connection and routes the
+connection, once its request headers are in, to picows (WebSocket upgrades, when
+that transport is on) or aiohttp (everything else).
 """
 
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import cast
 
 from blazing import metrics
@@ -96,21 +99,30 @@ def _address_of(transport: asyncio.BaseTransport) -> str:
     return str(peer[0]) if isinstance(peer, tuple) and peer else ""
 
 
+ProtocolFactory = Callable[[], asyncio.BaseProtocol]
+MAX_HEAD = 16 * 1024  # request headers kept to route a connection; larger goes to HTTP
+
+
 class AdmittedProtocol(asyncio.Protocol):
-    """Wraps aiohttp's per-connection protocol: admits or refuses the connection,
-    then forwards everything; aborts one that has not sent its request headers
-    by the handshake deadline."""
+    """In front of each connection: admits or refuses it, waits (bounded by the
+    handshake deadline) for its request headers, hands it to the WebSocket
+    protocol if it asks for the WebSocket path and one is given, else to the HTTP
+    protocol, and forwards everything after that."""
 
-    __slots__ = ("_address", "_admission", "_deadline", "_factory", "_inner", "_tail",
-                 "_transport")
+    __slots__ = ("_address", "_admission", "_deadline", "_feed", "_head", "_http", "_inner",
+                 "_transport", "_websocket", "_ws_request_line")
 
-    def __init__(self, factory: Callable[[], asyncio.Protocol], admission: Admission) -> None:
-        self._factory = factory
+    def __init__(self, http: ProtocolFactory, admission: Admission,
+                 websocket: ProtocolFactory | None = None, ws_path: bytes = b"") -> None:
+        self._http = http
+        self._websocket = websocket
+        self._ws_request_line = b"GET " + ws_path
         self._admission = admission
-        self._inner: asyncio.Protocol | None = None
+        self._inner: asyncio.BaseProtocol | None = None
+        self._feed: Callable[[bytes], None] | None = None  # to the inner protocol
         self._address = ""
         self._deadline: asyncio.TimerHandle | None = None
-        self._tail = b""  # the last bytes seen while the headers are incomplete
+        self._head: bytearray | None = None  # the request so far, until it is routed
         self._transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -129,11 +141,10 @@ class AdmittedProtocol(asyncio.Protocol):
             self._deadline = loop.call_later(REFUSAL_LINGER, tcp.abort)
             return
         self._address = address
-        self._inner = self._factory()
+        self._head = bytearray()
         timeout = self._admission.limits.handshake_timeout
         if timeout:
             self._deadline = loop.call_later(timeout, self._handshake_expired)
-        self._inner.connection_made(tcp)
 
     def _handshake_expired(self) -> None:
         self._deadline = None
@@ -142,30 +153,53 @@ class AdmittedProtocol(asyncio.Protocol):
             self._transport.abort()
 
     def data_received(self, data: bytes) -> None:
-        inner = self._inner
-        if inner is None:
+        feed = self._feed
+        if feed is not None:
+            feed(data)
+            return
+        head = self._head
+        if head is None:
             return  # a refused peer's request: dropped
+        start = max(0, len(head) - 3)
+        head += data
+        if head.find(b"\r\n\r\n", start) < 0 and len(head) <= MAX_HEAD:
+            return
         if self._deadline is not None:
-            seen = self._tail + data
-            if b"\r\n\r\n" in seen:
-                self._deadline.cancel()
-                self._deadline, self._tail = None, b""
-            else:
-                self._tail = seen[-3:]
-        inner.data_received(data)
+            self._deadline.cancel()
+            self._deadline = None
+        self._head = None
+        self._route(bytes(head))
+
+    def _route(self, head: bytes) -> None:
+        """Start the protocol the request asks for and give it what was read."""
+        transport = self._transport
+        assert transport is not None
+        websocket = self._websocket is not None and head.startswith(self._ws_request_line) \
+            and head[len(self._ws_request_line):len(self._ws_request_line) + 1] in (b" ", b"?")
+        inner = self._websocket() if websocket and self._websocket else self._http()
+        self._inner = inner
+        if isinstance(inner, asyncio.BufferedProtocol):
+            self._feed = partial(_feed_buffered, inner)
+        else:
+            self._feed = cast(asyncio.Protocol, inner).data_received
+        inner.connection_made(transport)
+        self._feed(head)
 
     def eof_received(self) -> bool | None:
-        if self._inner is None:
-            return None  # refused: close now that the peer is done
-        return self._inner.eof_received()
+        inner = self._inner
+        if isinstance(inner, asyncio.Protocol | asyncio.BufferedProtocol):
+            return inner.eof_received()
+        return None  # refused, or no request yet: close
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
-        inner, self._inner, self._transport = self._inner, None, None
-        if inner is not None:
+        if self._head is not None or self._inner is not None:  # admitted
             self._admission.release(self._address)
+        inner, self._inner, self._transport, self._feed = self._inner, None, None, None
+        self._head = None
+        if inner is not None:
             inner.connection_lost(exc)
 
     def pause_writing(self) -> None:
@@ -177,10 +211,24 @@ class AdmittedProtocol(asyncio.Protocol):
             self._inner.resume_writing()
 
 
-async def listen(factory: Callable[[], asyncio.Protocol], admission: Admission, host: str,
-                 port: int, *, backlog: int = 4096) -> asyncio.Server:
-    """Listen on ``host:port`` with every connection going through ``admission``."""
+def _feed_buffered(protocol: asyncio.BufferedProtocol, data: bytes) -> None:
+    """Hand ``data`` to a protocol that reads into its own buffer."""
+    view = memoryview(data)
+    while view:
+        buffer = memoryview(protocol.get_buffer(len(view)))
+        size = min(len(buffer), len(view))
+        buffer[:size] = view[:size]
+        protocol.buffer_updated(size)
+        view = view[size:]
+
+
+async def listen(http: ProtocolFactory, admission: Admission, host: str, port: int, *,
+                 websocket: ProtocolFactory | None = None, ws_path: str = "",
+                 backlog: int = 4096) -> asyncio.Server:
+    """Listen on ``host:port``; every connection goes through ``admission``, then to
+    ``websocket`` if it is an upgrade request for ``ws_path``, else to ``http``."""
     loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: AdmittedProtocol(factory, admission), host, port,
-                                    backlog=backlog, reuse_address=True)
+    path = ws_path.encode()
+    return await loop.create_server(lambda: AdmittedProtocol(http, admission, websocket, path),
+                                    host, port, backlog=backlog, reuse_address=True)
 

@@ -1,0 +1,285 @@
+"""The picows WebSocket transport for ``/ws/games`` (``WS_TRANSPORT=picows``).
+
+picows parses frames in C and writes each frame straight into the socket's
+transport: no task and no queue per idle socket, so a socket costs less memory
+and a delivery less CPU than with aiohttp. The same :class:`Gateway` logic runs
+behind it. Connections get here through the admission layer, which hands
+upgrade requests for the WebSocket path to picows and everything else to aiohttp
+on the same port.
+
+Inbound frames of one socket are handled in order by a task that exists only
+while that socket has frames waiting; outbound frames queue only while the
+kernel's buffer is full (``pause_writing``), up to ``OUTBOUND_QUEUE`` frames,
+after which the socket is closed with 4409.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Final
+from urllib.parse import parse_qs, urlsplit
+
+from picows import (
+    WSAutoPingStrategy,
+    WSCloseCode,
+    WSFrame,
+    WSListener,
+    WSMsgType,
+    WSTransport,
+    WSUpgradeRequest,
+    WSUpgradeResponse,
+    WSUpgradeResponseWithListener,
+)
+
+# picows's public entry point (ws_create_server) owns its listening socket; to share
+# the port with aiohttp, the admission layer builds the per-connection protocol
+# itself, with the arguments ws_create_server passes (picows is pinned for this).
+from picows.picows import WSProtocol  # type: ignore[attr-defined]  # not in its stubs
+
+from blazing import metrics
+from blazing.gateway.auth import Identity
+from blazing.gateway.server import (
+    AUTH_COOKIE,
+    CLOSE_FLUSH_TIMEOUT,
+    CLOSE_HANDSHAKE_TIMEOUT,
+    PING_INTERVAL,
+    Gateway,
+)
+from blazing.gateway.session import CloseCode, Session
+
+WS_PATH: Final = "/ws/games"
+READ_BUFFER = 2048  # picows starts each socket with 16 KiB otherwise; it grows on demand
+
+# picows logs every accepted connection at INFO and gives each one a child logger
+# unless the logger is not a logging.Logger: an adapter at WARNING avoids both.
+_picows_log = logging.getLogger("blazing.gateway.picows")
+_picows_log.setLevel(logging.WARNING)
+_QUIET_LOG = logging.LoggerAdapter(_picows_log, {})
+
+_OPEN, _TEXT, _BINARY, _OVERSIZE, _CLOSED = range(5)
+Inbound = tuple[int, bytes | int | None]
+
+
+def _cookie_value(header: str | None, name: str) -> str | None:
+    if not header:
+        return None
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value.strip('"')
+    return None
+
+
+class PicowsLink(WSListener):
+    """One socket on picows: the gateway's :class:`~blazing.gateway.server.Link`."""
+
+    __slots__ = ("_failure", "_gateway", "_identity", "_inbox", "_limit", "_outbox",
+                 "_partial", "_partial_kind", "_registered", "_worker", "admitted",
+                 "close_requested", "session", "socket_id", "transport")
+
+    def __init__(self, gateway: Gateway, session: Session, identity: Identity | None,
+                 failure: str | None) -> None:
+        self._gateway = gateway
+        self.session = session
+        self.socket_id = session.socket_id
+        self._identity = identity
+        self._failure = failure
+        self._limit = gateway.limits.outbound_queue
+        self.admitted = False
+        self.close_requested: tuple[int, str] | None = None
+        self.transport: WSTransport | None = None
+        self._registered = False  # the gateway knows this socket
+        self._inbox: deque[Inbound] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._outbox: deque[bytes] | None = None  # not None while writing is paused
+        self._partial: bytearray | None = None  # a fragmented message being assembled
+        self._partial_kind = WSMsgType.TEXT
+
+    # --- picows callbacks ------------------------------------------------------------
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self.transport = transport
+        if self._failure is not None:
+            self.close_soon(CloseCode.UNAUTHENTICATED, self._failure)
+            return
+        self._registered = True
+        self._enqueue((_OPEN, None))
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        kind = frame.msg_type
+        if kind == WSMsgType.CLOSE:
+            if not transport.is_close_frame_sent:
+                transport.send_close(frame.get_close_code())
+            transport.disconnect()
+            return
+        if self.close_requested is not None or kind in (WSMsgType.PING, WSMsgType.PONG):
+            return  # closing: what the peer still sends is dropped, as with aiohttp
+        if kind == WSMsgType.TEXT or kind == WSMsgType.BINARY:
+            if frame.fin:
+                self._enqueue((_TEXT, frame.get_payload_as_bytes()) if kind == WSMsgType.TEXT
+                              else (_BINARY, None))
+                return
+            self._partial = bytearray(frame.get_payload_as_memoryview())
+            self._partial_kind = kind
+        elif kind == WSMsgType.CONTINUATION and self._partial is not None:
+            self._partial += frame.get_payload_as_memoryview()
+            ceiling = self._gateway.limits.hard_frame_bytes
+            if len(self._partial) > ceiling:
+                self._enqueue((_OVERSIZE, len(self._partial)))
+                self._partial = None
+            elif frame.fin:
+                data, self._partial = bytes(self._partial), None
+                self._enqueue((_TEXT, data) if self._partial_kind == WSMsgType.TEXT
+                              else (_BINARY, None))
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self._outbox = None
+        if self._registered:
+            self._enqueue((_CLOSED, None))
+
+    def pause_writing(self) -> None:
+        if self._outbox is None:
+            self._outbox = deque()
+
+    def resume_writing(self) -> None:
+        outbox, self._outbox = self._outbox, None
+        transport = self.transport
+        if outbox is None or transport is None:
+            return
+        while outbox:
+            if self._outbox is not None:  # paused again while flushing: keep the order
+                self._outbox.extendleft(reversed(outbox))
+                return
+            transport.send(WSMsgType.TEXT, outbox.popleft())
+        if self.close_requested is not None:
+            self._send_close()
+
+    # --- the Link interface ----------------------------------------------------------
+
+    def push(self, data: bytes) -> None:
+        if self.close_requested is not None or self.transport is None:
+            return
+        outbox = self._outbox
+        if outbox is None:
+            self.transport.send(WSMsgType.TEXT, data)
+        elif len(outbox) >= self._limit:
+            self.close_soon(CloseCode.TOO_SLOW, "outbound queue overflow")
+        else:
+            outbox.append(data)
+
+    def close_soon(self, code: int, reason: str) -> None:
+        if self.close_requested is not None:
+            return
+        self.close_requested = (code, reason)
+        metrics.CLOSES.labels(str(code)).inc()
+        if code == CloseCode.TOO_SLOW:
+            metrics.SLOW_CLOSES.inc()
+            self._outbox = None  # the peer is not reading: drop its backlog
+        if self._outbox is None:
+            self._send_close()  # else after the queued frames, in resume_writing
+
+    async def finish(self, flush_timeout: float = CLOSE_FLUSH_TIMEOUT) -> None:
+        transport = self.transport
+        if transport is None or transport.is_disconnected or self.close_requested is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(transport.wait_disconnected(), flush_timeout)
+        if not transport.is_disconnected:
+            transport.disconnect(graceful=False)
+
+    # --- inside ----------------------------------------------------------------------
+
+    def _send_close(self) -> None:
+        transport = self.transport
+        if transport is None or transport.is_disconnected or self.close_requested is None:
+            return
+        code, reason = self.close_requested
+        transport.send_close(WSCloseCode(code), reason.encode()[:120])
+        loop = asyncio.get_running_loop()
+        # The peer answers with its close frame (then we disconnect); if it does not,
+        # hang up anyway, and reset a connection whose buffers never drain.
+        loop.call_later(CLOSE_HANDSHAKE_TIMEOUT, transport.disconnect)
+        loop.call_later(CLOSE_FLUSH_TIMEOUT, _abort, transport)
+
+    def _enqueue(self, item: Inbound) -> None:
+        inbox = self._inbox
+        if inbox is None:
+            inbox = self._inbox = deque()
+        inbox.append(item)
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+
+    async def _work(self) -> None:
+        """Hand waiting frames to the gateway, in order, one at a time."""
+        gateway = self._gateway
+        inbox = self._inbox
+        try:
+            while inbox:
+                kind, data = inbox.popleft()
+                if kind == _TEXT:
+                    if self.close_requested is None:
+                        await gateway.received(self, data)  # type: ignore[arg-type]
+                elif kind == _OPEN:
+                    await gateway.opened(self, self._identity)
+                elif kind == _BINARY:
+                    if self.close_requested is None:
+                        await gateway.received(self, None)
+                elif kind == _OVERSIZE:
+                    await gateway.oversize(self, data)  # type: ignore[arg-type]
+                else:
+                    await gateway.closed(self)
+        finally:
+            self._worker = None
+            self._inbox = inbox or None
+
+
+def _abort(transport: WSTransport) -> None:
+    if not transport.is_disconnected:
+        transport.disconnect(graceful=False)
+
+
+def listener_factory(gateway: Gateway) -> Callable[[WSUpgradeRequest], object]:
+    """What picows calls with each upgrade request: a listener, or a refusal."""
+
+    def make_listener(request: WSUpgradeRequest) -> object:
+        target = urlsplit(request.path.decode("latin-1"))
+        if target.path != WS_PATH:
+            return None  # 404
+        headers = request.headers
+        query_tokens = parse_qs(target.query).get("token")
+        identity, failure = gateway.identity_from(
+            _cookie_value(headers.get("Cookie"), AUTH_COOKIE),
+            query_tokens[0] if query_tokens else None)
+        refused = gateway.refusal(headers.get("Origin"), headers.get("Host", ""), identity)
+        if refused is not None:
+            response = WSUpgradeResponse.create_error_response(refused.status,
+                                                               refused.text.encode())
+            return WSUpgradeResponseWithListener(response, None)
+        return PicowsLink(gateway, gateway.new_session(), identity, failure)
+
+    return make_listener
+
+
+def protocol_factory(gateway: Gateway) -> Callable[[], asyncio.BaseProtocol]:
+    """Per-connection picows protocols for ``/ws/games``, as ws_create_server makes them."""
+    make_listener = listener_factory(gateway)
+    # Frames up to the session's limits are read and refused by the session; this is
+    # the ceiling beyond which picows will not buffer a frame (it closes with 1009).
+    max_frame = gateway.limits.hard_frame_bytes * 16
+
+    def make_protocol() -> asyncio.BaseProtocol:
+        protocol: asyncio.BaseProtocol = WSProtocol(
+            None, None, False,  # no host, no path: the server side
+            make_listener, _QUIET_LOG,
+            True,  # disconnect when a listener callback raises
+            None,  # handshake deadline: the admission layer has one already
+            # No auto-ping: a task per socket. Dead peers are found by the session's
+            # idle timeout (clients ping every 30 s by protocol).
+            False, PING_INTERVAL, PING_INTERVAL, WSAutoPingStrategy.PING_WHEN_IDLE,
+            True,  # answer pings
+            max_frame, None, READ_BUFFER)
+        return protocol
+
+    return make_protocol
