@@ -165,3 +165,40 @@ async def test_a_frame_far_over_every_limit_is_closed_as_too_large(
     assert await alice.wait_closed() == (4413 if transport == "aiohttp" else 1009)
     await bob.send("list_rooms")
     await bob.expect("room_list")
+
+
+def _client_frame(first_byte: int, payload: bytes) -> bytes:
+    """A masked client frame (short payloads only)."""
+    assert len(payload) < 126
+    mask = b"\x0a\x0b\x0c\x0d"
+    return bytes([first_byte, 0x80 | len(payload)]) + mask + \
+        bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+async def _server_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    first, second = await reader.readexactly(2)
+    length = second & 0x7F
+    if length == 126:
+        length = int.from_bytes(await reader.readexactly(2), "big")
+    elif length == 127:
+        length = int.from_bytes(await reader.readexactly(8), "big")
+    return first & 0x0F, await reader.readexactly(length)
+
+
+async def test_a_message_sent_in_fragments_is_read_whole(server: Running) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write((f"GET /ws/games?token={token_for(1, 'alice')} HTTP/1.1\r\n"
+                  "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                  "\r\n").encode())
+    async with asyncio.timeout(5):
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert b" 101 " in head.split(b"\r\n")[0]
+        assert b'"authenticated"' in (await _server_frame(reader))[1]
+        message = b'{"type":"ping","request_id":"in-three-parts"}'
+        writer.write(_client_frame(0x01, message[:10])  # text, more to come
+                     + _client_frame(0x00, message[10:30])  # continuation
+                     + _client_frame(0x80, message[30:]))  # continuation, final
+        opcode, payload = await _server_frame(reader)
+    assert opcode == 0x1 and b'"pong"' in payload
+    writer.close()
