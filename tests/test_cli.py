@@ -67,6 +67,15 @@ def test_a_bad_setting_is_reported_without_a_traceback() -> None:
     assert "unsupported BUS_URL" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_an_unknown_websocket_transport_is_reported() -> None:
+    out = subprocess.run([sys.executable, "-m", "blazing", "serve", "--ws-transport", "tornado",
+                          "--jwt-secret", SECRET, "--port", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2
+    assert "WS_TRANSPORT must be one of aiohttp, picows" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
 def test_passwords_in_urls_are_not_printed() -> None:
     from blazing.cli import redact
 

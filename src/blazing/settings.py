@@ -76,9 +76,9 @@ OPTIONS: tuple[Option, ...] = (
            "HTTP 429 at accept (0: no limit)"),
     Option("handshake_timeout", "HANDSHAKE_TIMEOUT", float, 10.0,
            "seconds a new connection has to send its request headers (0: no limit)"),
-    Option("ws_transport", "WS_TRANSPORT", str, "aiohttp",
-           "what carries /ws/games: aiohttp, or picows (less memory and CPU per socket; "
-           "same port and protocol)"),
+    Option("ws_transport", "WS_TRANSPORT", str, "picows",
+           "what carries /ws/games on the same port: picows (less memory and CPU per "
+           "socket) or aiohttp"),
     Option("allowed_origins", "ALLOWED_ORIGINS", str, "",
            "comma-separated Origin allow-list for /ws/games (empty: the gateway's own "
            "origin only; *: any)"),
@@ -122,7 +122,7 @@ class Settings:
     max_sockets_per_ip: int = 1000
     max_connects_per_ip: float = 50.0
     handshake_timeout: float = 10.0
-    ws_transport: str = "aiohttp"
+    ws_transport: str = "picows"
     allowed_origins: str = ""
     timer_interval: float = 0.1
     gateway_id: str | None = None

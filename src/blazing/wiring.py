@@ -16,6 +16,7 @@ from aiohttp import web
 
 from blazing.bus.base import Bus
 from blazing.errors import ConfigError
+from blazing.gateway import picows_transport
 from blazing.gateway.admission import Admission, AdmissionLimits, ProtocolFactory, listen
 from blazing.gateway.auth import JwtConfig, TokenVerifier
 from blazing.gateway.server import Gateway, GatewayOptions
@@ -253,8 +254,6 @@ def _websocket_protocols(settings: Settings,
     if settings.ws_transport not in WS_TRANSPORTS:
         raise ConfigError(f"WS_TRANSPORT must be one of {', '.join(WS_TRANSPORTS)}, "
                           f"not {settings.ws_transport!r}")
-    from blazing.gateway import picows_transport
-
     return picows_transport.protocol_factory(gateway)
 
 

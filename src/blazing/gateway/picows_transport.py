@@ -54,6 +54,7 @@ READ_BUFFER = 2048  # picows starts each socket with 16 KiB otherwise; it grows 
 
 # picows logs every accepted connection at INFO and gives each one a child logger
 # unless the logger is not a logging.Logger: an adapter at WARNING avoids both.
+log = logging.getLogger(__name__)
 _picows_log = logging.getLogger("blazing.gateway.picows")
 _picows_log.setLevel(logging.WARNING)
 _QUIET_LOG = logging.LoggerAdapter(_picows_log, {})
@@ -184,7 +185,7 @@ class PicowsLink(WSListener):
         transport = self.transport
         if transport is None or transport.is_disconnected or self.close_requested is None:
             return
-        with contextlib.suppress(TimeoutError):
+        with contextlib.suppress(Exception):  # a timeout, or a callback's error re-raised
             await asyncio.wait_for(transport.wait_disconnected(), flush_timeout)
         if not transport.is_disconnected:
             transport.disconnect(graceful=False)
@@ -218,18 +219,23 @@ class PicowsLink(WSListener):
         try:
             while inbox:
                 kind, data = inbox.popleft()
-                if kind == _TEXT:
-                    if self.close_requested is None:
-                        await gateway.received(self, data)  # type: ignore[arg-type]
-                elif kind == _OPEN:
-                    await gateway.opened(self, self._identity)
-                elif kind == _BINARY:
-                    if self.close_requested is None:
-                        await gateway.received(self, None)
-                elif kind == _OVERSIZE:
-                    await gateway.oversize(self, data)  # type: ignore[arg-type]
-                else:
-                    await gateway.closed(self)
+                try:
+                    if kind == _TEXT:
+                        if self.close_requested is None:
+                            await gateway.received(self, data)  # type: ignore[arg-type]
+                    elif kind == _OPEN:
+                        await gateway.opened(self, self._identity)
+                    elif kind == _BINARY:
+                        if self.close_requested is None:
+                            await gateway.received(self, None)
+                    elif kind == _OVERSIZE:
+                        await gateway.oversize(self, data)  # type: ignore[arg-type]
+                    else:
+                        await gateway.closed(self)
+                except Exception:
+                    # A bug, not the peer's doing: say so and end this socket only.
+                    log.exception("socket %s: handling a frame failed", self.socket_id)
+                    self.close_soon(CloseCode.INTERNAL_ERROR, "internal error")
         finally:
             self._worker = None
             self._inbox = inbox or None

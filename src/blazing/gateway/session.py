@@ -32,6 +32,7 @@ class CloseCode:
     MESSAGE_TOO_LARGE = 4413
     FLOOD = 4429  # do not reconnect
     GOING_AWAY = 1001
+    INTERNAL_ERROR = 1011
 
 
 @dataclass(frozen=True, slots=True)
