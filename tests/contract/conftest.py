@@ -8,10 +8,12 @@ DB), ``TEST_KAFKA_URL`` and ``TEST_MONGO_URL``; their tests carry the
 imported inside the factories, so the embedded install runs the memory suites.
 """
 
+import asyncio
 import os
 import socket
+import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cache
 from typing import Any
 from urllib.parse import urlparse
@@ -148,11 +150,27 @@ def kafka_bus() -> AbstractAsyncContextManager[Any]:
     return TopicMakingBus(kafka_bootstrap())
 
 
-def mongo_history() -> AbstractAsyncContextManager[Any]:
+@asynccontextmanager
+async def mongo_history() -> AsyncIterator[Any]:
+    """A database of its own per test, dropped after: a shared one grows with every
+    run, and a MongoDB-protocol server without the indexes' help slows down with it."""
     require("mongo", MONGO_URL, 27017)
     from blazing.history.mongo import MongoHistory
 
-    return MongoHistory(MONGO_URL)
+    url = f"{MONGO_URL}_{uuid.uuid4().hex[:8]}"
+    try:
+        async with MongoHistory(url) as history:
+            yield history
+    finally:
+        await asyncio.to_thread(drop_database, url)
+
+
+def drop_database(url: str) -> None:
+    """Drop the database ``url`` names (for test and benchmark clean-up)."""
+    from pymongo import MongoClient
+
+    with MongoClient(url, serverSelectionTimeoutMS=5000) as client:
+        client.drop_database(urlparse(url).path.lstrip("/"))
 
 
 STORE_BACKENDS: dict[str, Factory] = {"memory": MemoryRoomStore, "redis": redis_store}

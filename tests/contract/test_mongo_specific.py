@@ -2,6 +2,7 @@
 shape (BSON dates, the spec's field names) and bounded failure when the server is
 unreachable."""
 
+import asyncio
 import socket
 import time
 import uuid
@@ -15,22 +16,30 @@ from pymongo import AsyncMongoClient
 from blazing.errors import DependencyUnavailable
 from blazing.history.mongo import COLLECTION, MongoHistory
 from blazing.ids import RoomId, UserId
-from tests.contract.conftest import MONGO_URL, require
+from tests.contract.conftest import MONGO_URL, drop_database, require
 from tests.contract.test_history import record, user
 
 pytestmark = pytest.mark.services
 
 
 @pytest.fixture
-async def history() -> AsyncIterator[MongoHistory]:
+async def database_url() -> AsyncIterator[str]:
+    """A database of this test's own, dropped after."""
     require("mongo", MONGO_URL, 27017)
-    async with MongoHistory(MONGO_URL) as adapter:
+    url = f"{MONGO_URL}_{uuid.uuid4().hex[:8]}"
+    yield url
+    await asyncio.to_thread(drop_database, url)
+
+
+@pytest.fixture
+async def history(database_url: str) -> AsyncIterator[MongoHistory]:
+    async with MongoHistory(database_url) as adapter:
         yield adapter
 
 
 @pytest.fixture
-async def raw() -> AsyncIterator[Any]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGO_URL, tz_aware=True)
+async def raw(database_url: str) -> AsyncIterator[Any]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(database_url, tz_aware=True)
     yield client.get_default_database()[COLLECTION]
     await client.close()
 
@@ -41,8 +50,9 @@ async def test_the_collection_has_its_two_indexes(history: MongoHistory, raw: An
     assert (("players.user_id", 1), ("finished_at", -1)) in indexes
 
 
-async def test_opening_again_keeps_the_indexes(history: MongoHistory) -> None:
-    async with MongoHistory(MONGO_URL) as again:  # create_index is idempotent
+async def test_opening_again_keeps_the_indexes(history: MongoHistory,
+                                               database_url: str) -> None:
+    async with MongoHistory(database_url) as again:  # create_index is idempotent
         await again.ping()
 
 

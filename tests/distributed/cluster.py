@@ -147,7 +147,7 @@ def _reachable(host: str, port: int) -> bool:
 @contextlib.asynccontextmanager
 async def running_cluster() -> AsyncIterator[Cluster]:
     """A fresh prefix, topics and Redis database; every process stopped at the end."""
-    from tests.contract.conftest import unavailable
+    from tests.contract.conftest import drop_database, unavailable
 
     kafka_host, kafka_port = KAFKA.split(":")
     for service, (host, port) in {"kafka": (kafka_host, kafka_port),
@@ -174,3 +174,4 @@ async def running_cluster() -> AsyncIterator[Cluster]:
         print(cluster.logs())  # shown by pytest only when the test failed
         await asyncio.wait_for(admin.delete_topics(topics), 30)
         await admin.close()
+        await asyncio.to_thread(drop_database, cluster.mongo_url)

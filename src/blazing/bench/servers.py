@@ -194,14 +194,27 @@ class Spawner:
         each run gets topics of its own (``--topic-prefix``), created here and deleted
         after, so it neither sees nor disturbs anything else on the broker."""
         check_distributed_commands()
-        stores = ["--bus-url", urls.bus, "--state-url", urls.state, "--history-url", urls.history]
-        common = [*stores, "--jwt-secret", secret, "--host", "127.0.0.1", "--port", "0"]
         server = Server("blazing", "127.0.0.1", 0, None)
+        cleanups: list[Callable[[], None]] = []
+
+        def clean_up() -> None:
+            for cleanup in cleanups:
+                cleanup()
+
+        server.cleanup = clean_up
+        history = urls.history
+        if history.startswith("mongodb://"):
+            # A database per run, dropped after: history from earlier runs would make
+            # later ones slower (and not comparable).
+            history = f"{history}_{secrets.token_hex(4)}"
+            cleanups.append(lambda: drop_mongo_database(history))
+        stores = ["--bus-url", urls.bus, "--state-url", urls.state, "--history-url", history]
+        common = [*stores, "--jwt-secret", secret, "--host", "127.0.0.1", "--port", "0"]
         if urls.bus.startswith("kafka://") and "--topic-prefix" in help_text("gateway"):
             prefix = f"bench-{secrets.token_hex(4)}."
             topics = [prefix + "games.commands", prefix + "games.events"]
             kafka_topics(urls.bus, create=topics)
-            server.cleanup = lambda: kafka_topics(urls.bus, delete=topics)
+            cleanups.append(lambda: kafka_topics(urls.bus, delete=topics))
             common += ["--topic-prefix", prefix]
         try:
             for command in ("game-service", "gateway"):
@@ -217,6 +230,17 @@ class Spawner:
             self.stop(server)
             raise
         return server
+
+
+def drop_mongo_database(url: str) -> None:
+    """Drop the database ``url`` names; a failure only leaves it behind."""
+    from pymongo import MongoClient  # distributed runs only
+    from pymongo.errors import PyMongoError
+
+    client: MongoClient[dict[str, object]]
+    with contextlib.suppress(PyMongoError), \
+            MongoClient(url, serverSelectionTimeoutMS=5000) as client:
+        client.drop_database(urlparse(url).path.lstrip("/"))
 
 
 DEFAULT_BUS_URL = "kafka://127.0.0.1:9092"
