@@ -160,11 +160,12 @@ class PicowsLink(WSListener):
     # --- the Link interface ----------------------------------------------------------
 
     def push(self, data: bytes) -> None:
-        if self.close_requested is not None or self.transport is None:
+        transport = self.transport
+        if self.close_requested is not None or transport is None or transport.is_disconnected:
             return
         outbox = self._outbox
         if outbox is None:
-            self.transport.send(WSMsgType.TEXT, data)
+            transport.send(WSMsgType.TEXT, data)
         elif len(outbox) >= self._limit:
             self.close_soon(CloseCode.TOO_SLOW, "outbound queue overflow")
         else:
