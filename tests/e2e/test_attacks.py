@@ -81,11 +81,7 @@ async def test_a_client_that_stops_reading_is_closed_with_4409_and_others_play_o
                                max_connects_per_ip=0)
     # Many rooms make every room_list large (~60 KiB), so a reader that stalls fills
     # its kernel buffers and then its queue quickly.
-    makers = [await connect(server, 1000 + n, f"maker{n}") for n in range(150)]
-    for n, maker in enumerate(makers):
-        await maker.send("create_room", game_type="bigger_dice", room_name=f"Room {n}")
-    for maker in makers:
-        await maker.expect("room_created")
+    await _fill_the_lobby(server, connect)
     slow = _StalledReader(server.port, token_for(7, "sloth"))
     await asyncio.to_thread(slow.connect)
     alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
@@ -106,6 +102,34 @@ async def test_a_client_that_stops_reading_is_closed_with_4409_and_others_play_o
     assert slow.closed_by_server and code in (4409, None)
     ended = await play_to_the_end({1: alice, 2: bob}, room_id, first, watcher=alice)
     assert ended["reason"] == "won"
+
+
+async def _fill_the_lobby(server: Running, connect: ClientFactory) -> None:
+    """150 waiting rooms: every room_list is then ~60 KiB."""
+    makers = [await connect(server, 1000 + n, f"maker{n}") for n in range(150)]
+    for n, maker in enumerate(makers):
+        await maker.send("create_room", game_type="bigger_dice", room_name=f"Room {n}")
+    for maker in makers:
+        await maker.expect("room_created")
+
+
+async def test_a_reader_that_pauses_and_reads_on_loses_nothing(
+        make_server: ServerFactory, connect: ClientFactory) -> None:
+    # A queue long enough to hold what the kernel buffers cannot: the socket is slow
+    # for a while, not too slow, so everything must arrive, in order.
+    server = await make_server(outbound_queue=1024, rate_per_second=1000, rate_burst=1000,
+                               max_connects_per_ip=0)
+    await _fill_the_lobby(server, connect)
+    reader = _StalledReader(server.port, token_for(7, "sloth"))
+    await asyncio.to_thread(reader.connect)
+    requests = 200  # ~12 MiB of answers, far more than loopback buffers take
+    for n in range(requests):
+        frame = json.dumps({"type": "list_rooms", "request_id": str(n)}).encode()
+        assert await asyncio.to_thread(reader.send, _masked_text(frame))
+    frames = await asyncio.to_thread(reader.read_frames, requests + 1)
+    types = [json.loads(payload)["type"] for opcode, payload in frames if opcode == 0x1]
+    assert types == ["authenticated"] + ["room_list"] * requests
+    assert all(len(json.loads(p)["rooms"]) == 150 for _, p in frames[1:])
 
 
 async def test_garbage_on_one_socket_does_not_disturb_a_game(
@@ -175,6 +199,20 @@ class _StalledReader:
             return False
         return True
 
+    def read_frames(self, count: int) -> list[tuple[int, bytes]]:
+        """Read (blocking, 10 s per read) until ``count`` whole frames have arrived."""
+        self.sock.settimeout(10)
+        data, frames, pos = bytearray(), [], 0
+        while len(frames) < count:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise ConnectionError(f"closed after {len(frames)} frames")
+            data += chunk
+            while (frame := _frame_at(data, pos)) is not None:
+                opcode, payload, pos = frame
+                frames.append((opcode, payload))
+        return frames
+
     def close_code(self) -> int | None:
         """Read until the server closes; the close frame's code, if one arrived."""
         self.sock.settimeout(10)
@@ -195,6 +233,24 @@ def _masked_text(payload: bytes) -> bytes:
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
     assert len(payload) < 126
     return bytes([0x81, 0x80 | len(payload)]) + mask + masked
+
+
+def _frame_at(data: bytearray, pos: int) -> tuple[int, bytes, int] | None:
+    """The whole server frame at ``pos`` (opcode, payload, next position), if it is in."""
+    if pos + 2 > len(data):
+        return None
+    opcode, length, start = data[pos] & 0x0F, data[pos + 1] & 0x7F, pos + 2
+    if length == 126:
+        if start + 2 > len(data):
+            return None
+        length, start = struct.unpack(">H", data[start:start + 2])[0], start + 2
+    elif length == 127:
+        if start + 8 > len(data):
+            return None
+        length, start = struct.unpack(">Q", data[start:start + 8])[0], start + 8
+    if start + length > len(data):
+        return None
+    return opcode, bytes(data[start:start + length]), start + length
 
 
 def _last_close_code(data: bytes) -> int | None:
