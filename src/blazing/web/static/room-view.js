@@ -35,6 +35,11 @@ export function diceValues(room) {
   return values;
 }
 
+// The two seats are one template in games.html, stamped out when the page loads.
+for (const seat of allByTestId("seat")) {
+  if (!seat.firstElementChild) seat.append(document.getElementById("seat-template").content.cloneNode(true));
+}
+
 function seatEl(index) {
   return allByTestId("seat")[index];
 }
