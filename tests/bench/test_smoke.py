@@ -9,6 +9,8 @@ import importlib.util
 import json
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +100,55 @@ def test_percentiles_are_nearest_rank() -> None:
     assert stats.percentile(values, 0) == 1
     assert stats.percentile([], 50) != stats.percentile([], 50)  # NaN
     assert stats.spread([3.0, 1.0, 2.0]) == {"min": 1.0, "median": 2.0, "max": 3.0}
+
+
+def _serve(secret: str) -> tuple[subprocess.Popen[str], int]:
+    """`blazing serve` on a free port with the harness's load limits; (process, port)."""
+    from blazing.bench.servers import LOAD_FLAGS
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "blazing", "serve", "--port", "0", "--jwt-secret", secret,
+         "--history-url", "sqlite:///:memory:",
+         *[part for flag, value in LOAD_FLAGS.items() for part in (flag, value)]],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:  # ends when the server does: no wait without an end
+        if "listening on http://" in line:
+            return process, int(line.rsplit(":", 1)[1].split("/")[0])
+    raise AssertionError(f"server did not start (exit {process.wait()})")
+
+
+def _open_sockets(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
+        return int(json.loads(answer.read())["connections"])
+
+
+def test_several_urls_share_the_load(tmp_path: Path) -> None:
+    """--url twice: the workers are spread over both gateways, and both are measured."""
+    secret = "smoke-test-secret-0123456789abcdef012345"
+    servers = [_serve(secret) for _ in range(2)]
+    try:
+        out = tmp_path / "bench.json"
+        bench = subprocess.Popen(
+            [sys.executable, "-m", "blazing", "bench", "--scenarios", "connections",
+             "--connections", "40", "--per-worker", "10", "--hold", "3", "--ping-interval",
+             "0.5", "--secret", secret, "--json", str(out), *TINY,
+             *[part for process, port in servers for part in (
+                 "--url", f"ws://127.0.0.1:{port}/ws/games", "--server-pid", str(process.pid))]],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        seen = [0, 0]
+        deadline = time.monotonic() + 60
+        while bench.poll() is None and time.monotonic() < deadline and min(seen) < 20:
+            seen = [max(s, _open_sockets(port)) for s, (_, port) in zip(seen, servers,
+                                                                        strict=True)]
+            time.sleep(0.05)  # polling the servers while the bench runs, with a deadline
+        output, _ = bench.communicate(timeout=60)
+        assert bench.returncode == 0, output
+        assert seen == [20, 20]  # 4 workers of 10, two on each gateway
+        [case] = json.loads(out.read_text())["cases"]
+        [run] = case["targets"]["blazing"]["runs"]
+        assert run["metrics"]["connections"] == 40 and "kib_per_conn" in run["metrics"]
+    finally:
+        for process, _ in servers:
+            process.terminate()
+            process.wait(timeout=10)

@@ -87,11 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--mode", choices=("embedded", "distributed"), default="embedded",
                         help="spawn `blazing serve` (embedded) or `blazing gateway` + "
                         "`blazing game-service` over Kafka/Redis/MongoDB (distributed)")
-    target.add_argument("--url", default=None,
+    target.add_argument("--url", action="append", default=[],
                         help="target a running server instead (ws://host:port/ws/games); "
-                        "raise its limits yourself (see docs/performance.md)")
-    target.add_argument("--server-pid", type=int, default=None,
-                        help="with --url: its pid, so its RSS can be read")
+                        "repeat it for several gateways of one system (workers are spread "
+                        "over them); raise its limits yourself (see docs/performance.md)")
+    target.add_argument("--server-pid", type=int, action="append", default=[],
+                        help="with --url: its pid, so its RSS can be read (one per --url, "
+                        "in the same order)")
     target.add_argument("--secret", default=None,
                         help="JWT secret (default: random; with --url: the server's)")
     target.add_argument("--baselines", type=_csv, default=["raw-aiohttp", "raw-picows"],
@@ -218,6 +220,8 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None
         parser.error(f"--per-worker must be 1..{MAX_PER_WORKER} (20,000 descriptors a process)")
     if args.url and args.mode == "distributed":
         parser.error("--url and --mode distributed exclude each other")
+    if args.server_pid and len(args.server_pid) != len(args.url):
+        parser.error("give one --server-pid per --url (same order), or none")
     if args.url and not args.secret:
         parser.error("--url needs --secret (the server's JWT secret) to sign tokens")
     if args.workers < 1 or args.spectators < 0 or args.rolls < 1:
@@ -253,13 +257,18 @@ class Bench:
     def specs(self, case: CaseSpec, server: servers.Server) -> list[WorkerSpec]:
         self.runs += 1
         scenario = SCENARIOS[case.scenario]
+        endpoints = server.endpoints
         shares = scenario.split(case.params, case.workers)
+        if len(shares) % len(endpoints):  # the same load on every gateway
+            shares = scenario.split(case.params, -(-len(shares) // len(endpoints))
+                                    * len(endpoints))
         base = self.rng.randrange(1, 20_000) * USER_STRIDE
         tag = "b" + secrets.token_hex(3)
         loopback = server.host.startswith("127.")
         return [WorkerSpec(
-            scenario=case.scenario, index=i, workers=len(shares), host=server.host,
-            port=server.port, path=server.path, secret=self.secret,
+            scenario=case.scenario, index=i, workers=len(shares),
+            host=endpoints[i % len(endpoints)][0], port=endpoints[i % len(endpoints)][1],
+            path=server.path, secret=self.secret,
             # a fresh 127.x.0.y per worker and run: no ephemeral-port or TIME_WAIT clash
             source_host=f"127.{1 + self.runs % 250}.0.{2 + i}" if loopback else None,
             user_base=base + i * USER_STRIDE, tag=tag, deadline_s=case.deadline_s,
@@ -281,14 +290,13 @@ class Bench:
             return
         server_info: dict[str, Any] = {"pid": server.pid, "port": server.port}
         try:
-            pids = [p.pid for p in server.processes] or (
-                [server.pid] if server.pid is not None else [])
+            pids = [p.pid for p in server.processes] or server.measured_pids
 
             def hook(name: str) -> dict[str, float]:
                 out: dict[str, float] = {}
-                rss = procs.rss_kib(server.pid)
-                if rss is not None:
-                    out[f"rss_{name}_kib"] = rss
+                rss = [procs.rss_kib(pid) for pid in server.measured_pids]
+                if rss and None not in rss:
+                    out[f"rss_{name}_kib"] = sum(r for r in rss if r is not None)
                 cpu = [procs.cpu_seconds(pid) for pid in pids]
                 if cpu and None not in cpu:
                     out[f"cpu_{name}_s"] = sum(c for c in cpu if c is not None)
@@ -355,8 +363,8 @@ def main(argv: list[str]) -> int:
     baselines, skipped = servers.available_baselines(args.baselines, baseline_dir)
     notes.extend(skipped)
     if args.url:
-        notes.append(f"target: {args.url} (not spawned; its limits are its own)")
-        if args.server_pid is None:
+        notes.append(f"target: {', '.join(args.url)} (not spawned; its limits are its own)")
+        if not args.server_pid:
             notes.append("no --server-pid: the server's RSS is not measured")
     elif args.mode == "distributed" and server_core is not None:
         notes.append("distributed: gateway and game service both pinned to the server core")

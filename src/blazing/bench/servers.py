@@ -74,6 +74,19 @@ class Server:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
     cleanup: Callable[[], None] | None = None  # after the processes stopped
+    # More gateways of the same system (several --url): (host, port, pid)
+    more: list[tuple[str, int, int | None]] = field(default_factory=list)
+
+    @property
+    def endpoints(self) -> list[tuple[str, int]]:
+        """Where the load goes: workers are spread over these in turn."""
+        return [(self.host, self.port)] + [(host, port) for host, port, _ in self.more]
+
+    @property
+    def measured_pids(self) -> list[int]:
+        """The processes whose RSS is added up (every gateway whose pid is known)."""
+        pids = [self.pid] + [pid for _, _, pid in self.more]
+        return [pid for pid in pids if pid is not None]
 
 
 def bench_dir() -> Path | None:
@@ -255,13 +268,21 @@ class DistributedUrls:
     history: str = DEFAULT_HISTORY_URL
 
 
-def given(url: str, pid: int | None) -> Server:
-    """A server started by someone else, e.g. ``ws://127.0.0.1:8000/ws/games``."""
-    parsed = urlparse(url)
-    if parsed.scheme not in ("ws", "http") or not parsed.hostname or not parsed.port:
-        raise ServerError(f"--url must look like ws://127.0.0.1:8000/ws/games, not {url!r}")
-    path = parsed.path if parsed.path not in ("", "/") else "/ws/games"
-    return Server("blazing", parsed.hostname, parsed.port, pid, path=path)
+def given(urls: list[str], pids: list[int]) -> Server:
+    """Servers started by someone else, e.g. ``ws://127.0.0.1:8000/ws/games``: one, or
+    several gateways of one distributed system (the load is spread over them)."""
+    targets = []
+    for url in urls:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("ws", "http") or not parsed.hostname or not parsed.port:
+            raise ServerError(f"--url must look like ws://127.0.0.1:8000/ws/games, not {url!r}")
+        path = parsed.path if parsed.path not in ("", "/") else "/ws/games"
+        targets.append((parsed.hostname, parsed.port, path))
+    known: list[int | None] = [*pids, *[None] * (len(targets) - len(pids))]
+    (host, port, path), first_pid = targets[0], known[0]
+    return Server("blazing", host, port, first_pid, path=path,
+                  more=[(h, p, pid) for (h, p, _), pid in zip(targets[1:], known[1:],
+                                                              strict=True)])
 
 
 def _flags(values: dict[str, str]) -> list[str]:
