@@ -7,9 +7,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 
+from blazing.state.redis import presence_key
 from tests.conftest import token_for
-from tests.distributed.cluster import Cluster, Proc
+from tests.distributed.cluster import REDIS_DB, Cluster, Proc
 from tests.e2e.helpers import play_to_the_end, start_game
 from tests.support.client import WsClient
 
@@ -205,3 +207,23 @@ async def test_two_creates_with_one_name_at_once_one_wins(cluster: Cluster) -> N
     finally:
         for ws in makers:
             await ws.close()
+
+
+async def test_a_gateway_that_stops_gracefully_signs_its_users_out(cluster: Cluster) -> None:
+    """SIGTERM: every socket is closed with 1001 and each close is recorded (presence
+    cleared) before the gateway lets go of Redis."""
+    cluster.extra_args = ["--max-connects-per-ip", "0"]  # 200 users from one address
+    await cluster.game_service()
+    gateway = await cluster.gateway()
+    users = range(7001, 7201)
+    clients = [await client(gateway, user, f"leaver{user}") for user in users]
+    await gateway.stop()
+    for ws in clients:
+        assert await ws.wait_closed() == 1001
+        await ws.close()
+    redis = aioredis.Redis(db=REDIS_DB)
+    try:
+        assert [await redis.exists(presence_key(user)) for user in users] == [0] * len(users)
+    finally:
+        await redis.aclose()
+    assert not [line for line in gateway.output if "not recorded" in line]

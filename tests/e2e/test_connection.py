@@ -103,13 +103,20 @@ async def test_a_foreign_origin_is_refused_when_an_allow_list_is_set(
     await ok.close()
 
 
-async def test_shutdown_closes_every_socket_with_1001() -> None:
-    settings = Settings(port=0, history_url="sqlite:///:memory:", jwt_secret=SECRET)
+@pytest.mark.parametrize("transport", ["aiohttp", "picows"])
+async def test_shutdown_closes_every_socket_with_1001(transport: str) -> None:
+    settings = Settings(port=0, history_url="sqlite:///:memory:", jwt_secret=SECRET,
+                        ws_transport=transport)
     async with embedded(settings) as running:
-        client = await WsClient.connect(running.ws_url, token=token_for(1, "a"))
-        await client.expect("authenticated")
-    assert await client.wait_closed() == 1001
-    await client.close()
+        clients = [await WsClient.connect(running.ws_url, token=token_for(n, f"u{n}"))
+                   for n in range(1, 51)]
+        for client in clients:
+            await client.expect("authenticated")
+    # Each close was handled (hub, presence, user_disconnected) before the stores closed.
+    assert running.gateway is not None and running.gateway.hub.socket_count == 0
+    for client in clients:
+        assert await client.wait_closed() == 1001
+        await client.close()
 
 
 async def test_a_foreign_origin_is_refused_by_default_and_the_own_origin_accepted(

@@ -47,6 +47,7 @@ PING_INTERVAL = 30.0  # WebSocket ping frames, to find dead TCP peers
 CLOSE_FLUSH_TIMEOUT = 10.0  # how long a closing socket may take to take its last frames
 CLOSE_HANDSHAKE_TIMEOUT = 2.0
 SHUTDOWN_CLOSE_TIMEOUT = 2.0
+SHUTDOWN_DRAIN_TIMEOUT = 5.0  # for the closes to be recorded before the stores close
 FLOOD_PENALTY_SECONDS = 10.0  # a user closed for flooding cannot reconnect for this long
 
 
@@ -112,6 +113,8 @@ class Gateway:
         self._penalties: dict[UserId, float] = {}  # user -> monotonic end of flood penalty
         self._tasks: list[asyncio.Task[None]] = []
         self._accepting = True
+        self._dropping = 0  # closes being recorded (hub, presence, user_disconnected)
+        self._all_closed = asyncio.Event()  # set when nothing is open or being dropped
 
     async def __aenter__(self) -> "Gateway":
         topics = self._options.topics
@@ -132,13 +135,16 @@ class Gateway:
         self._tasks = []
 
     async def shutdown(self) -> None:
-        """Stop accepting and close every socket with 1001."""
+        """Stop accepting, close every socket with 1001, and wait (bounded) until every
+        close has been recorded: the stores it needs close right after this."""
         self._accepting = False
         connections = list(self._connections.values())
         for conn in connections:
             conn.close_soon(CloseCode.GOING_AWAY, "server shutting down")
-        for conn in connections:
-            await conn.finish(SHUTDOWN_CLOSE_TIMEOUT)
+        await asyncio.gather(*(conn.finish(SHUTDOWN_CLOSE_TIMEOUT) for conn in connections))
+        if self._connections or self._dropping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._all_closed.wait(), SHUTDOWN_DRAIN_TIMEOUT)
 
     @property
     def limits(self) -> GatewayLimits:
@@ -211,6 +217,7 @@ class Gateway:
     async def opened(self, conn: Link, identity: Identity | None) -> None:
         """A socket is upgraded; ``identity`` came with the upgrade (or not)."""
         self._connections[conn.socket_id] = conn
+        self._all_closed.clear()
         metrics.CONNECTIONS.inc()
         if identity is not None:
             await self._react(conn, conn.session.sign_in(identity))
@@ -230,7 +237,13 @@ class Gateway:
         """The socket is gone (either side closed it); forget it."""
         if self._connections.pop(conn.socket_id, None) is not None:
             metrics.CONNECTIONS.dec()
-        await self._drop(conn)
+        self._dropping += 1
+        try:
+            await self._drop(conn)
+        finally:
+            self._dropping -= 1
+            if not self._connections and not self._dropping:
+                self._all_closed.set()
 
     async def _react(self, conn: Link, reaction: Reaction) -> None:
         session = conn.session

@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Self
 
 import msgspec
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
@@ -45,6 +45,7 @@ TIMERS = "game:timers"
 SAFETY_MARGIN_SECONDS = 300.0  # an ended room outlives its retention by this much
 FALLBACK_RETENTION_SECONDS = 3600.0  # an inactive room without ``expires_at``
 DEFAULT_TIMEOUT = 3.0  # seconds to connect or to wait for a reply
+MAX_CONNECTIONS = 100  # per client; more concurrent calls wait for one
 
 
 def room_key(room_id: str) -> str:
@@ -170,15 +171,21 @@ def _unavailable_on_error(what: str) -> Iterator[None]:
 
 
 def _client(url: str, timeout: float) -> "Redis":
-    # A few quick retries ride out a blip (and a restart's reconnect) without
-    # holding a command for long once Redis is really down.
-    return Redis.from_url(
+    # A blocking pool: past MAX_CONNECTIONS a call waits (up to ``timeout``) for a
+    # free connection; the default pool refuses it at once, which failed bursts such as
+    # a gateway's shutdown recording hundreds of closes. A few quick retries ride out
+    # a blip (and a restart's reconnect) without holding a command for long once
+    # Redis is really down.
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=timeout,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         health_check_interval=15,
         retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=2),
     )
+    return Redis.from_pool(pool)
 
 
 def _text(value: bytes | str) -> str:
