@@ -19,7 +19,7 @@ from blazing.errors import ConfigError
 from blazing.gateway import picows_transport
 from blazing.gateway.admission import Admission, AdmissionLimits, ProtocolFactory, listen
 from blazing.gateway.auth import JwtConfig, TokenVerifier
-from blazing.gateway.server import Gateway, GatewayOptions
+from blazing.gateway.server import WS_PATH, Gateway, GatewayOptions
 from blazing.gateway.session import GatewayLimits
 from blazing.history.base import HistoryStore
 from blazing.ids import GatewayId
@@ -268,7 +268,7 @@ async def _serving(app: web.Application, settings: Settings,
     # WebSocket upgrades may go to another transport on the same port.
     listener = await listen(runner.server, Admission(admission_limits(settings)),
                             settings.host, settings.port, websocket=websocket,
-                            ws_path="/ws/games")
+                            ws_path=WS_PATH)
     try:
         yield int(listener.sockets[0].getsockname()[1])
     finally:

@@ -76,14 +76,10 @@ async def test_leave_while_rolling_ends_consistently_for_everyone(
 
 async def test_a_client_that_stops_reading_is_closed_with_4409_and_others_play_on(
         make_server: ServerFactory, connect: ClientFactory) -> None:
-    # 150 makers connect from one address at once: no per-address connect limit here.
-    server = await make_server(outbound_queue=16, rate_per_second=1000, rate_burst=1000,
-                               max_connects_per_ip=0)
     # Many rooms make every room_list large (~60 KiB), so a reader that stalls fills
     # its kernel buffers and then its queue quickly.
-    await _fill_the_lobby(server, connect)
-    slow = _StalledReader(server.port, token_for(7, "sloth"))
-    await asyncio.to_thread(slow.connect)
+    server, slow = await _stalled_reader_beside_a_full_lobby(make_server, connect,
+                                                             outbound_queue=16)
     alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
     room_id, first = await start_game(alice, bob, "Busy table")
     request = _masked_text(json.dumps({"type": "list_rooms"}).encode())
@@ -104,24 +100,30 @@ async def test_a_client_that_stops_reading_is_closed_with_4409_and_others_play_o
     assert ended["reason"] == "won"
 
 
-async def _fill_the_lobby(server: Running, connect: ClientFactory) -> None:
-    """150 waiting rooms: every room_list is then ~60 KiB."""
+async def _stalled_reader_beside_a_full_lobby(
+        make_server: ServerFactory, connect: ClientFactory,
+        outbound_queue: int) -> tuple[Running, "_StalledReader"]:
+    """A server with 150 waiting rooms (every room_list is then ~60 KiB) and a raw
+    client that is connected but does not read."""
+    # 150 makers connect from one address at once: no per-address connect limit here.
+    server = await make_server(outbound_queue=outbound_queue, rate_per_second=1000,
+                               rate_burst=1000, max_connects_per_ip=0)
     makers = [await connect(server, 1000 + n, f"maker{n}") for n in range(150)]
     for n, maker in enumerate(makers):
         await maker.send("create_room", game_type="bigger_dice", room_name=f"Room {n}")
     for maker in makers:
         await maker.expect("room_created")
+    reader = _StalledReader(server.port, token_for(7, "sloth"))
+    await asyncio.to_thread(reader.connect)
+    return server, reader
 
 
 async def test_a_reader_that_pauses_and_reads_on_loses_nothing(
         make_server: ServerFactory, connect: ClientFactory) -> None:
     # A queue long enough to hold what the kernel buffers cannot: the socket is slow
     # for a while, not too slow, so everything must arrive, in order.
-    server = await make_server(outbound_queue=1024, rate_per_second=1000, rate_burst=1000,
-                               max_connects_per_ip=0)
-    await _fill_the_lobby(server, connect)
-    reader = _StalledReader(server.port, token_for(7, "sloth"))
-    await asyncio.to_thread(reader.connect)
+    _, reader = await _stalled_reader_beside_a_full_lobby(make_server, connect,
+                                                          outbound_queue=1024)
     requests = 200  # ~12 MiB of answers, far more than loopback buffers take
     for n in range(requests):
         frame = json.dumps({"type": "list_rooms", "request_id": str(n)}).encode()

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from blazing import metrics
 from blazing.gateway.server import (
     AUTH_COOKIE,
     CLOSE_FLUSH_TIMEOUT,
@@ -19,6 +18,7 @@ from blazing.gateway.server import (
     PING_INTERVAL,
     Gateway,
     Refusal,
+    count_close,
 )
 from blazing.gateway.session import CloseCode, Session
 
@@ -68,11 +68,10 @@ class AiohttpLink:
         if self.close_requested is not None:
             return
         self.close_requested = (code, reason)
-        metrics.CLOSES.labels(str(code)).inc()
+        count_close(code)
         if code == CloseCode.TOO_SLOW:
             # Drop the backlog the peer is not reading, but never cancel a frame in
             # flight: half a frame would garble the stream before the close frame.
-            metrics.SLOW_CLOSES.inc()
             self._queue = None
         self._wake()  # the writer sends what is queued, then the close frame
 

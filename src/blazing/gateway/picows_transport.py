@@ -18,7 +18,6 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
-from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
 from picows import (
@@ -38,18 +37,18 @@ from picows import (
 # itself, with the arguments ws_create_server passes (picows is pinned for this).
 from picows.picows import WSProtocol  # type: ignore[attr-defined]  # not in its stubs
 
-from blazing import metrics
 from blazing.gateway.auth import Identity
 from blazing.gateway.server import (
     AUTH_COOKIE,
     CLOSE_FLUSH_TIMEOUT,
     CLOSE_HANDSHAKE_TIMEOUT,
     PING_INTERVAL,
+    WS_PATH,
     Gateway,
+    count_close,
 )
 from blazing.gateway.session import CloseCode, Session
 
-WS_PATH: Final = "/ws/games"
 READ_BUFFER = 2048  # picows starts each socket with 16 KiB otherwise; it grows on demand
 
 # picows logs every accepted connection at INFO and gives each one a child logger
@@ -175,9 +174,8 @@ class PicowsLink(WSListener):
         if self.close_requested is not None:
             return
         self.close_requested = (code, reason)
-        metrics.CLOSES.labels(str(code)).inc()
+        count_close(code)
         if code == CloseCode.TOO_SLOW:
-            metrics.SLOW_CLOSES.inc()
             self._outbox = None  # the peer is not reading: drop its backlog
         if self._outbox is None:
             self._send_close()  # else after the queued frames, in resume_writing

@@ -42,6 +42,7 @@ from blazing.state.base import PresenceStore
 log = logging.getLogger(__name__)
 
 AUTH_COOKIE = "auth_token"
+WS_PATH = "/ws/games"  # the one WebSocket endpoint, whatever the transport
 SWEEP_INTERVAL = 1.0
 PING_INTERVAL = 30.0  # WebSocket ping frames, to find dead TCP peers
 CLOSE_FLUSH_TIMEOUT = 10.0  # how long a closing socket may take to take its last frames
@@ -80,6 +81,13 @@ class Link(Protocol):
     async def finish(self, flush_timeout: float = CLOSE_FLUSH_TIMEOUT) -> None:
         """Wait (bounded) for a requested close to be written, then stop writing."""
         ...
+
+
+def count_close(code: int) -> None:
+    """Count a close the server decided (both transports)."""
+    metrics.CLOSES.labels(str(code)).inc()
+    if code == CloseCode.TOO_SLOW:
+        metrics.SLOW_CLOSES.inc()
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from blazing import metrics
 from blazing.errors import DependencyUnavailable
 from blazing.gateway.aiohttp_transport import websocket_handler
 from blazing.gateway.auth import AuthError, TokenVerifier, issue_token
-from blazing.gateway.server import AUTH_COOKIE, Gateway
+from blazing.gateway.server import AUTH_COOKIE, WS_PATH, Gateway
 from blazing.history.base import HistoryStore
 from blazing.ids import RoomId, UserId
 
@@ -106,7 +106,7 @@ def build_app(
 
     app.router.add_get("/", root)
     app.router.add_get("/games", games_page)
-    app.router.add_get("/ws/games", websocket_handler(gateway))
+    app.router.add_get(WS_PATH, websocket_handler(gateway))
     _probe_routes(app, probes, lambda: {"connections": gateway.connection_count})
     app.router.add_get("/api/session", session)
     app.router.add_get("/api/games/history", history_for_user)
