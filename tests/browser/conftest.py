@@ -317,6 +317,13 @@ async def start_game(a: Player, b: Player) -> None:
         await expect(p.room).to_have_attribute("data-status", "in_progress")
 
 
+async def seat_and_start(host: Player, guest: Player, room_name: str) -> None:
+    """``host`` creates ``room_name``, ``guest`` joins it, both are ready: the game is on."""
+    await create_room(host, room_name)
+    await join_room(guest, room_name)
+    await start_game(host, guest)
+
+
 NEXT_TURN_JS = """(last) => {
     const room = document.querySelector('[data-testid="room-view"]');
     const { status, currentTurn, turnNumber } = room.dataset;

@@ -16,6 +16,7 @@ from tests.browser.conftest import (
     play,
     room_row,
     screenshot,
+    seat_and_start,
     sign_in,
     spectate_room,
     start_game,
@@ -209,9 +210,7 @@ async def test_keyboard_only_play_and_announcements(server: ServerProcess, pages
 async def test_opponent_sees_the_grace_countdown(server: ServerProcess, pages: Pages) -> None:
     alice = await pages.sign_in(server, "alice")
     bob = await pages.sign_in(server, "bob")
-    await create_room(alice, "Patience")
-    await join_room(bob, "Patience")
-    await start_game(alice, bob)
+    await seat_and_start(alice, bob, "Patience")
 
     await bob.page.goto("about:blank")  # Bob's socket closes; his grace period starts
     bob_seat = alice.page.locator(f'[data-testid="seat"][data-user-id="{bob.user_id}"]')
@@ -263,9 +262,7 @@ async def test_create_errors_are_shown_inline(server: ServerProcess, pages: Page
 async def test_server_restart_returns_to_lobby(server: ServerProcess, pages: Pages) -> None:
     alice = await pages.sign_in(server, "alice")
     bob = await pages.sign_in(server, "bob")
-    await create_room(alice, "Doomed")
-    await join_room(bob, "Doomed")
-    await start_game(alice, bob)
+    await seat_and_start(alice, bob, "Doomed")
 
     pages.console.allow(SERVER_DOWN)  # the page retries while the server is down
     await server.stop()
@@ -309,9 +306,7 @@ async def test_heartbeat_timeout_reconnects_and_resumes(server: ServerProcess,
     alice = await pages.open(server, "alice", init_script=timing)
     await sign_in(alice)
     bob = await pages.sign_in(server, "bob")
-    await create_room(alice, "Frozen")
-    await join_room(bob, "Frozen")
-    await start_game(alice, bob)
+    await seat_and_start(alice, bob, "Frozen")
 
     server.pause()  # sockets stay open, but no pong comes back
     try:
@@ -329,9 +324,7 @@ async def test_turn_timeout_auto_roll_is_shown(make_server: ServerFactory, pages
     server = await make_server("--turn-seconds", "1.5")
     alice = await pages.sign_in(server, "alice")
     bob = await pages.sign_in(server, "bob")
-    await create_room(alice, "Sleepy")
-    await join_room(bob, "Sleepy")
-    await start_game(alice, bob)
+    await seat_and_start(alice, bob, "Sleepy")
     # Nobody rolls: the countdown runs out and the server rolls instead.
     await expect(alice.by("round-result")).to_contain_text("time ran out", timeout=6_000)
     await expect(alice.by("announcer")).to_contain_text("Time ran out")

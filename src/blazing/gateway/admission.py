@@ -174,9 +174,10 @@ class AdmittedProtocol(asyncio.Protocol):
         """Start the protocol the request asks for and give it what was read."""
         transport = self._transport
         assert transport is not None
-        websocket = self._websocket is not None and head.startswith(self._ws_request_line) \
-            and head[len(self._ws_request_line):len(self._ws_request_line) + 1] in (b" ", b"?")
-        inner = self._websocket() if websocket and self._websocket else self._http()
+        line = self._ws_request_line
+        asks_for_websocket = head.startswith(line) and head[len(line):len(line) + 1] in (b" ", b"?")
+        factory = self._websocket if self._websocket and asks_for_websocket else self._http
+        inner = factory()
         self._inner = inner
         if isinstance(inner, asyncio.BufferedProtocol):
             self._feed = partial(_feed_buffered, inner)
