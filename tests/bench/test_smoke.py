@@ -67,6 +67,18 @@ def test_a_tiny_run_completes_without_errors(scenario: str, tmp_path: Path) -> N
         assert out.with_suffix(".png").stat().st_size > 0
 
 
+def test_a_secret_that_starts_with_a_dash_reaches_the_server(tmp_path: Path) -> None:
+    """A random secret may begin with '-' (1 in 64 for token_urlsafe); it must not be
+    taken for an option of the spawned server."""
+    out = tmp_path / "bench.json"
+    done = run_bench("--scenarios", "latency", "--rolls", "10", "--baselines", "none",
+                     "--secret=-starts-with-a-dash-0123456789abcdef", *TINY,
+                     "--json", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    [case] = json.loads(out.read_text())["cases"]
+    assert case["targets"]["blazing"]["errors"] == 0
+
+
 def test_help_lists_the_scenarios() -> None:
     done = run_bench("--help", timeout=30)
     assert done.returncode == 0

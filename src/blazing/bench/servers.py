@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import importlib.util
+import os
 import re
 import secrets
 import shutil
@@ -135,14 +136,19 @@ class Spawner:
         for handle in self._log_files:
             handle.close()
 
-    def _launch(self, name: str, argv: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+    def _launch(self, name: str, argv: list[str],
+                secret: str | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+        """Start ``argv`` with its output in a log of its own. The JWT secret goes in the
+        environment: out of ``ps``, and a secret that starts with ``-`` is not an option."""
         self._count += 1
+        env = None if secret is None else {**os.environ, "JWT_SECRET": secret}
         log_path = self.log_dir / f"{self._count:03d}-{name}.log"
         log = open(log_path, "wb")  # noqa: SIM115 - closed in __exit__/stop
         self._log_files.append(log)
         process = subprocess.Popen(
             _taskset(self.core) + argv, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=procs.child_setup)
+            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=procs.child_setup,
+            env=env)
         self._live.append(process)
         return process, log_path
 
@@ -182,9 +188,8 @@ class Spawner:
 
     def embedded(self, secret: str, extra: list[str]) -> Server:
         argv = [sys.executable, "-m", "blazing", "serve", "--host", "127.0.0.1", "--port", "0",
-                "--history-url", "sqlite:///:memory:", "--jwt-secret", secret,
-                *_flags(LOAD_FLAGS), *extra]
-        process, log = self._launch("blazing-serve", argv)
+                "--history-url", "sqlite:///:memory:", *_flags(LOAD_FLAGS), *extra]
+        process, log = self._launch("blazing-serve", argv, secret)
         try:
             host, port = self._wait_listening(process, log)
         except ServerError:
@@ -222,7 +227,7 @@ class Spawner:
             history = f"{history}_{secrets.token_hex(4)}"
             cleanups.append(lambda: drop_mongo_database(history))
         stores = ["--bus-url", urls.bus, "--state-url", urls.state, "--history-url", history]
-        common = [*stores, "--jwt-secret", secret, "--host", "127.0.0.1", "--port", "0"]
+        common = [*stores, "--host", "127.0.0.1", "--port", "0"]
         if urls.bus.startswith("kafka://") and "--topic-prefix" in help_text("gateway"):
             prefix = f"bench-{secrets.token_hex(4)}."
             topics = [prefix + "games.commands", prefix + "games.events"]
@@ -233,7 +238,7 @@ class Spawner:
             for command in ("game-service", "gateway"):
                 flags = _flags(supported_flags(command, LOAD_FLAGS))
                 process, log = self._launch(command, [sys.executable, "-m", "blazing", command,
-                                                      *common, *flags, *extra])
+                                                      *common, *flags, *extra], secret)
                 server.processes.append(process)
                 server.logs.append(log)
                 host, port = self._wait_listening(process, log)
