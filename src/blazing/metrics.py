@@ -39,6 +39,10 @@ REFUSED_CONNECTIONS = Counter(
     "blazing_refused_connections_total",
     "Connections refused at accept (open_connections, connect_rate) or cut for not sending "
     "their request headers in time (handshake_timeout)", ["reason"])
+RELEASED_GATEWAYS = Counter(
+    "blazing_released_gateways_total",
+    "Gateways taken for dead (no heartbeat within GATEWAY_TTL) whose sockets a game "
+    "service released")
 
 
 

@@ -85,6 +85,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("timer_interval", "TIMER_INTERVAL", float, 0.1,
            "how often the game service looks for due timers"),
     Option("gateway_id", "GATEWAY_ID", str, None, "this gateway's id (default: random)"),
+    Option("gateway_ttl", "GATEWAY_TTL", float, 15.0,
+           "seconds a gateway counts as alive after its last heartbeat (sent every third of "
+           "this); then a game service releases its sockets and their players drop"),
     Option("topic_prefix", "TOPIC_PREFIX", str, "",
            "prefix for the bus topics and the game-service group (to share a broker)"),
     Option("log_level", "LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
@@ -126,6 +129,7 @@ class Settings:
     allowed_origins: str = ""
     timer_interval: float = 0.1
     gateway_id: str | None = None
+    gateway_ttl: float = 15.0
     topic_prefix: str = ""
     log_level: str = "INFO"
     log_format: str = "text"

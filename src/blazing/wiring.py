@@ -107,7 +107,8 @@ def gateway_options(settings: Settings) -> GatewayOptions:
         max_sockets_per_user=settings.max_sockets_per_user,
     )
     return GatewayOptions(limits=limits, allowed_origins=settings.origins,
-                          topics=Topics.prefixed(settings.topic_prefix))
+                          topics=Topics.prefixed(settings.topic_prefix),
+                          alive_ttl=settings.gateway_ttl)
 
 
 def jwt_config(settings: Settings, fallback_secret: str | None = None) -> JwtConfig:
@@ -187,6 +188,7 @@ def _service(backends: Backends, settings: Settings, dice: Dice | None,
         presence=backends.presence, dice=dice or RandomDice.secure(), clock=clock,
         settings=ServiceSettings(rules=rule_settings(settings),
                                  timer_interval=settings.timer_interval,
+                                 gateway_ttl=settings.gateway_ttl,
                                  topics=Topics.prefixed(settings.topic_prefix)),
     )
 

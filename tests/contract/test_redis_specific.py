@@ -20,7 +20,7 @@ import pytest
 from redis.asyncio import Redis
 
 from blazing.errors import DependencyUnavailable
-from blazing.ids import RoomId, SocketId, UserId
+from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.protocol.models import RoomStatus
 from blazing.rooms.model import encode_room
 from blazing.state.base import plan_commit
@@ -30,6 +30,7 @@ from tests.contract.test_room_store import bump, fresh_table, unique_user, with_
 
 pytestmark = pytest.mark.services
 DEADLINE = 10.0  # seconds any polled condition may take
+GW = GatewayId("gw-redis-test")
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ async def test_a_stale_list_entry_is_skipped(store: RedisRoomStore, raw: Redis) 
 async def test_presence_expires_without_a_refresh(raw: Redis) -> None:
     me = UserId(unique_user())
     async with RedisPresence(REDIS_URL, ttl_seconds=0.3) as presence:
-        await presence.socket_opened(me, SocketId("s1"))
+        await presence.socket_opened(me, SocketId("s1"), GW)
         assert await presence.is_online(me)
         assert 0 < await raw.pttl(f"ws:sockets:{me}") <= 600  # twice the presence TTL
 
@@ -150,10 +151,10 @@ async def test_presence_expires_without_a_refresh(raw: Redis) -> None:
 async def test_presence_uses_the_documented_keys_and_ttl(raw: Redis) -> None:
     me = UserId(unique_user())
     async with RedisPresence(REDIS_URL) as presence:
-        await presence.socket_opened(me, SocketId("s1"))
+        await presence.socket_opened(me, SocketId("s1"), GW)
         assert 55 <= await raw.ttl(f"ws:presence:{me}") <= 60
         assert await raw.smembers(f"ws:sockets:{me}") == {"s1"}  # type: ignore[misc]
-        assert await presence.socket_closed(me, SocketId("s1"))
+        assert await presence.socket_closed(me, SocketId("s1"), GW)
         assert not await raw.exists(f"ws:presence:{me}", f"ws:sockets:{me}")
 
 
@@ -173,7 +174,7 @@ async def test_an_unreachable_redis_is_unavailable_quickly() -> None:
         with pytest.raises(DependencyUnavailable):
             await store.commit(plan_commit(None, fresh_table().room))
         with pytest.raises(DependencyUnavailable):
-            await presence.socket_opened(UserId(1), SocketId("s"))
+            await presence.socket_opened(UserId(1), SocketId("s"), GW)
         with pytest.raises(DependencyUnavailable):
             await store.ping()
     assert time.monotonic() - started < 10
@@ -229,20 +230,20 @@ async def test_the_adapters_recover_after_a_redis_restart(
         room = fresh_table().room
         assert room is not None
         await store.commit(plan_commit(None, room))  # loads the scripts into this server
-        await presence.socket_opened(me, SocketId("s1"))
+        await presence.socket_opened(me, SocketId("s1"), GW)
 
         private_redis.kill()
         with pytest.raises(DependencyUnavailable):
             await store.load(room.room_id)
         with pytest.raises(DependencyUnavailable):
-            await presence.socket_closed(me, SocketId("s1"))
+            await presence.socket_closed(me, SocketId("s1"), GW)
 
         private_redis.start()  # same port, empty data, empty script cache
         assert await store.load(room.room_id) is None
         await store.commit(plan_commit(None, room))  # the script is loaded again
         assert await store.load(room.room_id) == room
-        await presence.socket_opened(me, SocketId("s2"))
-        assert await presence.socket_closed(me, SocketId("s2")) is True
+        await presence.socket_opened(me, SocketId("s2"), GW)
+        assert await presence.socket_closed(me, SocketId("s2"), GW) is True
 
 
 async def test_a_hung_redis_is_unavailable_in_bounded_time(
@@ -259,3 +260,17 @@ async def test_a_hung_redis_is_unavailable_in_bounded_time(
         finally:
             os.kill(private_redis.process.pid, signal.SIGCONT)
         await store.ping()  # answers again once the server does
+
+
+async def test_gateway_keys_follow_the_documented_layout(raw: Redis) -> None:
+    gateway, me = GatewayId(f"gw-{uuid.uuid4().hex[:8]}"), unique_user()
+    async with RedisPresence(REDIS_URL) as presence:
+        await presence.gateway_alive(gateway, 30)
+        await presence.socket_opened(me, SocketId("s1"), gateway)
+        assert await raw.sismember("ws:gateways", gateway)
+        assert 0 < await raw.pttl(f"ws:gateway:{gateway}") <= 30_000
+        assert await raw.hgetall(f"ws:gateway:{gateway}:sockets") == {"s1": str(me)}
+        assert await presence.release_gateway(gateway, only_if_dead=False) == [me]
+        assert not await raw.exists(f"ws:gateway:{gateway}", f"ws:gateway:{gateway}:sockets",
+                                    f"ws:presence:{me}", f"ws:sockets:{me}")
+        assert not await raw.sismember("ws:gateways", gateway)

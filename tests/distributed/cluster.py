@@ -114,8 +114,8 @@ class Cluster:
             *self.extra_args,
         ]
 
-    async def gateway(self, port: int = 0) -> Proc:
-        args = ["gateway", *self.common_args()]
+    async def gateway(self, port: int = 0, *extra: str) -> Proc:
+        args = ["gateway", *self.common_args(), *extra]
         if port:
             args[args.index("--port") + 1] = str(port)
         proc = await Proc(f"gateway{len(self.procs)}", args).start()

@@ -2,6 +2,7 @@
 FerretDB: cross-gateway play, crashes mid-game, and races."""
 
 import asyncio
+import signal
 from collections import Counter
 from typing import Any
 
@@ -9,7 +10,7 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from blazing.state.redis import presence_key
+from blazing.state.redis import GATEWAYS, presence_key
 from tests.conftest import token_for
 from tests.distributed.cluster import REDIS_DB, Cluster, Proc
 from tests.e2e.helpers import play_to_the_end, start_game
@@ -227,3 +228,63 @@ async def test_a_gateway_that_stops_gracefully_signs_its_users_out(cluster: Clus
     finally:
         await redis.aclose()
     assert not [line for line in gateway.output if "not recorded" in line]
+
+
+GATEWAY_TTL = 1.0  # seconds; the gateways beat every third of it
+
+
+async def test_a_killed_gateways_player_is_dropped_and_forfeits(cluster: Cluster) -> None:
+    """kill -9 of the gateway holding one player: nothing closes that socket, yet a game
+    service notices the heartbeat stopped, the opponent gets player_disconnected and,
+    after the grace period, wins by the other's disconnection."""
+    cluster.extra_args = ["--gateway-ttl", str(GATEWAY_TTL), "--grace-seconds", "2"]
+    await cluster.game_service()
+    gw_a, gw_b = await cluster.gateway(0, "--gateway-id", "gw-doomed"), await cluster.gateway()
+    alice, bob = await client(gw_a, 1, "alice"), await client(gw_b, 2, "bob")
+    try:
+        room_id, _ = await start_game(alice, bob)
+        await gw_a.kill()
+        dropped = await bob.expect("player_disconnected", room_id=room_id, timeout=15)
+        assert dropped["user_id"] == 1
+        ended = await bob.expect("game_ended", room_id=room_id, timeout=15)
+        assert (ended["reason"], ended["winner_id"]) == ("disconnected", 2)
+        redis = aioredis.Redis(db=REDIS_DB)
+        try:
+            assert not await redis.exists(presence_key(1))
+            assert await redis.exists(presence_key(2))
+            assert not await redis.sismember(GATEWAYS, "gw-doomed")
+        finally:
+            await redis.aclose()
+    finally:
+        for ws in (alice, bob):
+            await ws.close()
+
+
+async def test_a_gateway_taken_for_dead_closes_its_sockets_and_they_rejoin(
+        cluster: Cluster) -> None:
+    """A gateway frozen for longer than its TTL (SIGSTOP: a long pause, or cut off from
+    Redis) is taken for dead and its player dropped. When it wakes up it learns so at its
+    next heartbeat and closes its sockets with 1012; the client reconnects and rejoins."""
+    cluster.extra_args = ["--gateway-ttl", str(GATEWAY_TTL)]
+    await cluster.game_service()
+    gw_a, gw_b = await cluster.gateway(), await cluster.gateway()
+    alice, bob = await client(gw_a, 1, "alice"), await client(gw_b, 2, "bob")
+    assert gw_a.process is not None
+    try:
+        room_id, _ = await start_game(alice, bob)
+        gw_a.process.send_signal(signal.SIGSTOP)
+        try:
+            dropped = await bob.expect("player_disconnected", room_id=room_id, timeout=15)
+            assert dropped["user_id"] == 1
+        finally:
+            gw_a.process.send_signal(signal.SIGCONT)
+        assert await alice.wait_closed(timeout=15) == 1012
+        await alice.close()
+        alice = await client(gw_a, 1, "alice")
+        await alice.send("rejoin_room", room_id=room_id)
+        state = await alice.expect("room_state", room_id=room_id)
+        assert state["room"]["status"] == "in_progress"
+        await bob.expect("player_rejoined", room_id=room_id, user_id=1)
+    finally:
+        for ws in (alice, bob):
+            await ws.close()

@@ -20,8 +20,6 @@ from http import HTTPStatus
 from typing import Protocol
 from urllib.parse import urlsplit
 
-import msgspec
-
 from blazing import metrics
 from blazing.bus.base import Bus, consume
 from blazing.errors import DependencyUnavailable, ErrorCode
@@ -29,14 +27,7 @@ from blazing.gateway.auth import AuthError, Identity, TokenVerifier
 from blazing.gateway.hub import Hub
 from blazing.gateway.session import CloseCode, GatewayLimits, Reaction, Session
 from blazing.ids import GatewayId, SocketId, UserId
-from blazing.protocol.codec import encode
-from blazing.protocol.envelope import (
-    Actor,
-    Envelope,
-    Topics,
-    UserDisconnected,
-    encode_envelope,
-)
+from blazing.protocol.envelope import Actor, Topics, user_disconnected
 from blazing.state.base import PresenceStore
 
 log = logging.getLogger(__name__)
@@ -60,6 +51,7 @@ class GatewayOptions:
     # connected to); "*": any origin; else exactly these origins.
     allowed_origins: frozenset[str] = frozenset()
     sweep_interval: float = SWEEP_INTERVAL
+    alive_ttl: float = 15.0  # presence.gateway_alive TTL; the heartbeat runs 3× as often
 
 
 class Link(Protocol):
@@ -127,9 +119,13 @@ class Gateway:
     async def __aenter__(self) -> "Gateway":
         topics = self._options.topics
         subscription = await self._bus.subscribe(topics.events, f"gateway-{self.gateway_id}")
+        # Sockets left on record by an earlier process with this id are gone.
+        await self._release_own_sockets()
+        await self._say_alive()
         self._tasks = [
             asyncio.create_task(consume(subscription, self._deliver), name="gateway-events"),
             asyncio.create_task(self._sweep(), name="gateway-sweeper"),
+            asyncio.create_task(self._heartbeat(), name="gateway-heartbeat"),
         ]
         return self
 
@@ -153,6 +149,8 @@ class Gateway:
         if self._connections or self._dropping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._all_closed.wait(), SHUTDOWN_DRAIN_TIMEOUT)
+        # Whatever close could not be recorded in time, and the registration itself.
+        await self._release_own_sockets()
 
     @property
     def limits(self) -> GatewayLimits:
@@ -164,6 +162,38 @@ class Gateway:
 
     async def _deliver(self, data: bytes) -> None:
         self.hub.deliver(data)
+
+    async def _say_alive(self) -> bool:
+        """Renew this gateway's liveness; False if its sockets were released as dead."""
+        try:
+            return await self._presence.gateway_alive(self.gateway_id, self._options.alive_ttl)
+        except DependencyUnavailable as exc:
+            log.warning("gateway heartbeat not recorded: %s", exc)
+            return True  # nothing known either way; the next beat tells
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self._options.alive_ttl / 3)
+            if not await self._say_alive():
+                # Our heartbeats failed for longer than the TTL and a game service has
+                # released our sockets, so their players were dropped from their games.
+                # Make that true: the clients reconnect (1012) and rejoin.
+                log.warning("this gateway was taken for dead; closing its sockets")
+                for conn in list(self._connections.values()):
+                    if conn.admitted:
+                        conn.close_soon(CloseCode.SERVICE_RESTART,
+                                        "server restarted; reconnect")
+
+    async def _release_own_sockets(self) -> None:
+        try:
+            offline = await self._presence.release_gateway(self.gateway_id, only_if_dead=False)
+            for user_id in offline or ():
+                actor = Actor(user_id=user_id, username="", avatar_id=None,
+                              socket_id=SocketId(""), gateway_id=self.gateway_id)
+                await self._bus.publish(self._options.topics.commands,
+                                        *user_disconnected(actor, datetime.now(UTC)))
+        except DependencyUnavailable as exc:
+            log.warning("sockets of gateway %s not released: %s", self.gateway_id, exc)
 
     async def _sweep(self) -> None:
         while True:
@@ -284,7 +314,8 @@ class Gateway:
         self.hub.add(identity.user_id, conn)
         conn.admitted = True
         try:
-            await self._presence.socket_opened(identity.user_id, conn.socket_id)
+            await self._presence.socket_opened(identity.user_id, conn.socket_id,
+                                              self.gateway_id)
         except DependencyUnavailable:
             log.warning("presence not recorded for user %s", identity.user_id)
 
@@ -298,7 +329,8 @@ class Gateway:
             return
         self.hub.remove(identity.user_id, conn)
         try:
-            last = await self._presence.socket_closed(identity.user_id, conn.socket_id)
+            last = await self._presence.socket_closed(identity.user_id, conn.socket_id,
+                                                     self.gateway_id)
             if last:
                 await self._publish_disconnect(conn, identity)
         except DependencyUnavailable:
@@ -308,9 +340,5 @@ class Gateway:
         actor = Actor(user_id=identity.user_id, username=identity.username,
                       avatar_id=identity.avatar_id, socket_id=conn.socket_id,
                       gateway_id=self.gateway_id)
-        payload = UserDisconnected(user_id=identity.user_id, at=datetime.now(UTC))
-        envelope = Envelope(event_id=secrets.token_hex(16), event_type="user_disconnected",
-                            timestamp=payload.at, actor=actor, audience=None,
-                            payload=msgspec.Raw(encode(payload)))
-        await self._bus.publish(self._options.topics.commands, f"user:{identity.user_id}",
-                                encode_envelope(envelope))
+        await self._bus.publish(self._options.topics.commands,
+                                *user_disconnected(actor, datetime.now(UTC)))

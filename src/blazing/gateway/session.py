@@ -33,6 +33,7 @@ class CloseCode:
     FLOOD = 4429  # do not reconnect
     GOING_AWAY = 1001
     INTERNAL_ERROR = 1011
+    SERVICE_RESTART = 1012  # reconnect: the server dropped this socket's state
 
 
 @dataclass(frozen=True, slots=True)

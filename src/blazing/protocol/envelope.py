@@ -5,6 +5,7 @@ without re-encoding it, and delivers an event's bytes to every socket as they
 came off the bus (an event is encoded exactly once, by the game service).
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -89,6 +90,15 @@ _envelope_decoder = msgspec.json.Decoder(Envelope)
 
 def encode_envelope(envelope: Envelope) -> bytes:
     return _envelope_encoder.encode(envelope)
+
+
+def user_disconnected(actor: Actor, at: datetime) -> tuple[str, bytes]:
+    """The (key, envelope) of a ``user_disconnected`` command for ``actor``'s user."""
+    payload = UserDisconnected(user_id=actor.user_id, at=at)
+    envelope = Envelope(event_id=secrets.token_hex(16), event_type="user_disconnected",
+                        timestamp=at, actor=actor, audience=None,
+                        payload=msgspec.Raw(_envelope_encoder.encode(payload)))
+    return f"user:{actor.user_id}", encode_envelope(envelope)
 
 
 def decode_envelope(data: bytes) -> Envelope:

@@ -27,7 +27,7 @@ from blazing.errors import (
     ServerFault,
 )
 from blazing.history.base import HistoryStore
-from blazing.ids import RoomId
+from blazing.ids import RoomId, SocketId
 from blazing.protocol import client as cmd
 from blazing.protocol import server as ev
 from blazing.protocol.codec import decode_service_command, encode, peek_request_id
@@ -41,6 +41,7 @@ from blazing.protocol.envelope import (
     UserDisconnected,
     decode_envelope,
     encode_envelope,
+    user_disconnected,
 )
 from blazing.rooms import rules, views
 from blazing.rooms.archive import game_record
@@ -63,6 +64,7 @@ def utc_now() -> datetime:
 class ServiceSettings:
     rules: RuleSettings = field(default_factory=RuleSettings)
     timer_interval: float = 0.1  # how often due timers are looked for
+    gateway_ttl: float = 15.0  # a gateway silent this long is dead: release its sockets
     room_list_limit: int = 200
     archive_retry_seconds: float = 5.0
     topics: Topics = field(default_factory=Topics)
@@ -101,6 +103,7 @@ class GameService:
             asyncio.create_task(consume(subscription, self.handle, concurrent_keys=True),
                                 name="service-commands"),
             asyncio.create_task(self._fire_timers(), name="service-timers"),
+            asyncio.create_task(self._watch_gateways(), name="service-gateway-watch"),
         ]
         self.ready.set()
         return self
@@ -239,6 +242,38 @@ class GameService:
             except Exception:
                 log.exception("timer loop error")
             await asyncio.sleep(self._settings.timer_interval)
+
+    async def _watch_gateways(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.gateway_ttl / 3)
+            try:
+                await self.release_dead_gateways()
+            except DependencyUnavailable as exc:
+                log.warning("dead gateways not looked for: %s", exc)
+            except Exception:
+                log.exception("gateway watch error")
+
+    async def release_dead_gateways(self) -> int:
+        """Release the sockets of every gateway whose heartbeat ran out (a crash, a
+        lost host) and drop their users as if their last socket had closed: opponents
+        get ``player_disconnected`` and the grace period starts. Any number of game
+        services may do this at once; each dead gateway is released by one of them.
+        Returns how many users were dropped."""
+        dropped = 0
+        for gateway_id in await self._presence.dead_gateways():
+            users = await self._presence.release_gateway(gateway_id)
+            if users is None:
+                continue  # back alive, or another game service released it
+            metrics.RELEASED_GATEWAYS.inc()
+            log.warning("gateway %s stopped without closing its sockets: %d users dropped",
+                        gateway_id, len(users))
+            for user_id in users:
+                actor = Actor(user_id=user_id, username="", avatar_id=None,
+                              socket_id=SocketId(""), gateway_id=gateway_id)
+                await self._bus.publish(self._settings.topics.commands,
+                                        *user_disconnected(actor, self._clock()))
+            dropped += len(users)
+        return dropped
 
     async def fire(self, room_id: RoomId) -> None:
         """Fire the due timers of one room (safe to call from any instance)."""

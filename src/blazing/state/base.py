@@ -8,14 +8,17 @@ Extra keys beyond the seed's (documented in docs/protocol.md):
 ``game:room_name:{lowercased name}`` → room id of the active room holding it;
 ``game:user:{user_id}:watching`` → set of room ids the user spectates;
 ``game:timers`` → sorted set of room id by next deadline (epoch seconds);
-``ws:sockets:{user_id}`` → set of the user's open socket ids.
+``ws:sockets:{user_id}`` → set of the user's open socket ids;
+``ws:gateways`` → set of gateway ids with sockets on record;
+``ws:gateway:{gateway_id}`` → present while that gateway is alive (TTL);
+``ws:gateway:{gateway_id}:sockets`` → hash of its socket ids → user ids.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, Self
 
-from blazing.ids import RoomId, SocketId, UserId
+from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.rooms.model import Room
 
 PRESENCE_TTL_SECONDS = 60
@@ -102,18 +105,41 @@ class RoomStore(Protocol):
 
 
 class PresenceStore(Protocol):
-    """Who is online: ``ws:presence:{user_id}`` with a TTL, and open sockets."""
+    """Who is online: ``ws:presence:{user_id}`` with a TTL, open sockets, and which
+    gateway holds each socket, so that the sockets of a gateway that died without
+    closing them can be released by someone else."""
 
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(self, *exc: object) -> None: ...
 
-    async def socket_opened(self, user_id: UserId, socket_id: SocketId) -> None: ...
+    async def socket_opened(self, user_id: UserId, socket_id: SocketId,
+                            gateway_id: GatewayId) -> None: ...
 
     async def refresh(self, user_id: UserId) -> None: ...
 
-    async def socket_closed(self, user_id: UserId, socket_id: SocketId) -> bool:
+    async def socket_closed(self, user_id: UserId, socket_id: SocketId,
+                            gateway_id: GatewayId) -> bool:
         """Forget the socket; True if it was the user's last one."""
         ...
 
     async def is_online(self, user_id: UserId) -> bool: ...
+
+    async def gateway_alive(self, gateway_id: GatewayId, ttl_seconds: float) -> bool:
+        """Say the gateway is alive for ``ttl_seconds`` more; True if it was already
+        registered. False on its first call, and after its sockets were released
+        because it was taken for dead (its calls failed for longer than the TTL): the
+        caller must then close its sockets, which the rest of the system counts as gone."""
+        ...
+
+    async def dead_gateways(self) -> list[GatewayId]:
+        """Gateways with sockets on record whose ``gateway_alive`` ran out."""
+        ...
+
+    async def release_gateway(self, gateway_id: GatewayId, *,
+                              only_if_dead: bool = True) -> list[UserId] | None:
+        """Forget every socket the gateway holds and its registration, at once, and
+        return the users now left without any socket (presence deleted). None when
+        there was nothing to release (another caller did it first, or it never
+        registered) or, with ``only_if_dead``, while the gateway is alive."""
+        ...

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Self
 
 from blazing.errors import Conflict
-from blazing.ids import RoomId, SocketId, UserId
+from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.rooms.model import Room
 from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_key
 
@@ -107,12 +107,15 @@ class MemoryRoomStore:
 
 
 class MemoryPresence:
-    """Presence with the same TTL semantics as ``ws:presence:{user_id}``."""
+    """Presence with the same TTL semantics as ``ws:presence:{user_id}``, and the
+    same record of which gateway holds which socket as the Redis adapter."""
 
     def __init__(self, clock: Clock | None = None) -> None:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._sockets: dict[UserId, set[SocketId]] = {}
         self._expires: dict[UserId, datetime] = {}
+        self._gateway_sockets: dict[GatewayId, dict[SocketId, UserId]] = {}
+        self._gateways_alive_until: dict[GatewayId, datetime] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -120,14 +123,21 @@ class MemoryPresence:
     async def __aexit__(self, *exc: object) -> None:
         return None
 
-    async def socket_opened(self, user_id: UserId, socket_id: SocketId) -> None:
+    async def socket_opened(self, user_id: UserId, socket_id: SocketId,
+                            gateway_id: GatewayId) -> None:
         self._sockets.setdefault(user_id, set()).add(socket_id)
+        self._gateway_sockets.setdefault(gateway_id, {})[socket_id] = user_id
         await self.refresh(user_id)
 
     async def refresh(self, user_id: UserId) -> None:
         self._expires[user_id] = self._clock() + timedelta(seconds=PRESENCE_TTL_SECONDS)
 
-    async def socket_closed(self, user_id: UserId, socket_id: SocketId) -> bool:
+    async def socket_closed(self, user_id: UserId, socket_id: SocketId,
+                            gateway_id: GatewayId) -> bool:
+        self._gateway_sockets.get(gateway_id, {}).pop(socket_id, None)
+        return self._forget(user_id, socket_id)
+
+    def _forget(self, user_id: UserId, socket_id: SocketId) -> bool:
         sockets = self._sockets.get(user_id)
         if sockets is None:
             return False
@@ -142,3 +152,27 @@ class MemoryPresence:
         expires = self._expires.get(user_id)
         return expires is not None and expires > self._clock()
 
+    async def gateway_alive(self, gateway_id: GatewayId, ttl_seconds: float) -> bool:
+        known = gateway_id in self._gateways_alive_until
+        self._gateways_alive_until[gateway_id] = self._clock() + timedelta(seconds=ttl_seconds)
+        return known
+
+    async def dead_gateways(self) -> list[GatewayId]:
+        now = self._clock()
+        return [gateway for gateway, until in self._gateways_alive_until.items()
+                if until <= now]
+
+    async def release_gateway(self, gateway_id: GatewayId, *,
+                              only_if_dead: bool = True) -> list[UserId] | None:
+        until = self._gateways_alive_until.get(gateway_id)
+        if only_if_dead and until is not None and until > self._clock():
+            return None
+        registered = self._gateways_alive_until.pop(gateway_id, None) is not None
+        sockets = self._gateway_sockets.pop(gateway_id, {})
+        if not registered and not sockets:
+            return None
+        offline: list[UserId] = []
+        for socket_id, user_id in sockets.items():
+            if self._forget(user_id, socket_id):
+                offline.append(user_id)
+        return offline

@@ -14,6 +14,12 @@ Keys (docs/protocol.md, "Bus and stores"):
 - ``ws:presence:{user_id}`` — present while online, with a TTL (60 s by default).
 - ``ws:sockets:{user_id}`` — SET of open socket ids, with twice the presence TTL
   (refreshed with presence) so a crashed gateway's sockets expire on their own.
+- ``ws:gateways`` — SET of the gateway ids that said they are alive and were not
+  released since.
+- ``ws:gateway:{gateway_id}`` — present while the gateway is alive (its TTL is
+  renewed by the gateway's heartbeat).
+- ``ws:gateway:{gateway_id}:sockets`` — HASH of that gateway's socket ids → user ids,
+  so that the sockets of a gateway that died can be released by a game service.
 
 Every write of a room is one Lua script (EVALSHA): the checks and all the writes of a
 :class:`CommitPlan` happen atomically, in one round trip. redis-py reconnects by itself
@@ -36,7 +42,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
 from blazing.errors import Conflict, DependencyUnavailable, ServerFault
-from blazing.ids import RoomId, SocketId, UserId
+from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.rooms.model import Room, decode_room, encode_room
 from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_key
 
@@ -64,12 +70,27 @@ def name_index_key(key: str) -> str:
     return f"game:room_name:{key}"
 
 
+PRESENCE_PREFIX = "ws:presence:"
+SOCKETS_PREFIX = "ws:sockets:"
+
+
 def presence_key(user_id: int) -> str:
-    return f"ws:presence:{user_id}"
+    return f"{PRESENCE_PREFIX}{user_id}"
 
 
 def sockets_key(user_id: int) -> str:
-    return f"ws:sockets:{user_id}"
+    return f"{SOCKETS_PREFIX}{user_id}"
+
+
+GATEWAYS = "ws:gateways"
+
+
+def gateway_key(gateway_id: str) -> str:
+    return f"ws:gateway:{gateway_id}"
+
+
+def gateway_sockets_key(gateway_id: str) -> str:
+    return f"ws:gateway:{gateway_id}:sockets"
 
 
 # Status codes returned by the commit script.
@@ -153,11 +174,46 @@ return live
 """
 
 # KEYS: sockets set, presence key. ARGV: socket id. 1 if it was the last socket.
+# KEYS: the user's sockets, their presence, the gateway's socket hash. ARGV: socket id.
 _SOCKET_CLOSED = """
+redis.call('HDEL', KEYS[3], ARGV[1])
 if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 if redis.call('SCARD', KEYS[1]) > 0 then return 0 end
 redis.call('DEL', KEYS[2])
 return 1
+"""
+
+# KEYS: the gateway set, the gateway's alive key. ARGV: gateway id, TTL in ms.
+# Returns 1 if the gateway was still registered.
+_GATEWAY_ALIVE = """
+local known = redis.call('SADD', KEYS[1], ARGV[1]) == 0
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+if known then return 1 end
+return 0
+"""
+
+# KEYS: the gateway set, the gateway's alive key, its socket hash.
+# ARGV: gateway id, '1' to do nothing while it is alive, the ``ws:sockets:`` and
+# ``ws:presence:`` prefixes (a user's keys are only known once the hash is read).
+# Returns the users left without any socket, each once; 0 if nothing was released.
+_RELEASE_GATEWAY = """
+if ARGV[2] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local registered = redis.call('SREM', KEYS[1], ARGV[1])
+local entries = redis.call('HGETALL', KEYS[3])
+if registered == 0 and #entries == 0 then return 0 end
+local offline, seen = {}, {}
+for i = 1, #entries, 2 do
+  local socket, user = entries[i], entries[i + 1]
+  local sockets = ARGV[3] .. user
+  redis.call('SREM', sockets, socket)
+  if not seen[user] and redis.call('SCARD', sockets) == 0 then
+    seen[user] = true
+    redis.call('DEL', ARGV[4] .. user)
+    offline[#offline + 1] = user
+  end
+end
+redis.call('DEL', KEYS[2], KEYS[3])
+return offline
 """
 
 
@@ -304,6 +360,8 @@ class RedisPresence:
         self._redis = _client(url, timeout)
         self._ttl_ms = int(ttl_seconds * 1000)
         self._socket_closed = self._redis.register_script(_SOCKET_CLOSED)
+        self._gateway_alive = self._redis.register_script(_GATEWAY_ALIVE)
+        self._release_gateway = self._redis.register_script(_RELEASE_GATEWAY)
 
     async def __aenter__(self) -> Self:
         return self
@@ -311,12 +369,14 @@ class RedisPresence:
     async def __aexit__(self, *exc: object) -> None:
         await self._redis.aclose()
 
-    async def socket_opened(self, user_id: UserId, socket_id: SocketId) -> None:
+    async def socket_opened(self, user_id: UserId, socket_id: SocketId,
+                            gateway_id: GatewayId) -> None:
         with _unavailable_on_error("socket_opened"):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.sadd(sockets_key(user_id), socket_id)
                 pipe.pexpire(sockets_key(user_id), 2 * self._ttl_ms)
                 pipe.set(presence_key(user_id), b"1", px=self._ttl_ms)
+                pipe.hset(gateway_sockets_key(gateway_id), socket_id, str(user_id))
                 await pipe.execute()
 
     async def refresh(self, user_id: UserId) -> None:
@@ -326,16 +386,44 @@ class RedisPresence:
                 pipe.pexpire(sockets_key(user_id), 2 * self._ttl_ms)
                 await pipe.execute()
 
-    async def socket_closed(self, user_id: UserId, socket_id: SocketId) -> bool:
+    async def socket_closed(self, user_id: UserId, socket_id: SocketId,
+                            gateway_id: GatewayId) -> bool:
         """Forget the socket; True (and presence deleted) if it was the last one."""
         with _unavailable_on_error("socket_closed"):
             last = await self._socket_closed(
-                keys=[sockets_key(user_id), presence_key(user_id)], args=[socket_id])
+                keys=[sockets_key(user_id), presence_key(user_id),
+                      gateway_sockets_key(gateway_id)], args=[socket_id])
         return bool(last)
 
     async def is_online(self, user_id: UserId) -> bool:
         with _unavailable_on_error("is_online"):
             return bool(await self._redis.exists(presence_key(user_id)))
+
+    async def gateway_alive(self, gateway_id: GatewayId, ttl_seconds: float) -> bool:
+        with _unavailable_on_error("gateway_alive"):
+            known = await self._gateway_alive(keys=[GATEWAYS, gateway_key(gateway_id)],
+                                              args=[gateway_id, int(ttl_seconds * 1000)])
+        return bool(known)
+
+    async def dead_gateways(self) -> list[GatewayId]:
+        with _unavailable_on_error("dead_gateways"):
+            gateways = [_text(g) for g in await self._redis.smembers(GATEWAYS)]
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for gateway in gateways:
+                    pipe.exists(gateway_key(gateway))
+                alive = await pipe.execute()
+        return [GatewayId(g) for g, up in zip(gateways, alive, strict=True) if not up]
+
+    async def release_gateway(self, gateway_id: GatewayId, *,
+                              only_if_dead: bool = True) -> list[UserId] | None:
+        with _unavailable_on_error("release_gateway"):
+            users = await self._release_gateway(
+                keys=[GATEWAYS, gateway_key(gateway_id), gateway_sockets_key(gateway_id)],
+                args=[gateway_id, "1" if only_if_dead else "0", SOCKETS_PREFIX,
+                      PRESENCE_PREFIX])
+        if not isinstance(users, list):
+            return None
+        return [UserId(int(_text(u))) for u in users]
 
     async def ping(self) -> None:
         with _unavailable_on_error("ping"):

@@ -43,6 +43,7 @@ export const WINNING_SCORE = 10;
 // Close codes (SPEC §1). 4401 and 4429 mean "do not reconnect automatically".
 export const CloseCode = Object.freeze({
   GOING_AWAY: 1001,
+  SERVICE_RESTART: 1012,
   UNAUTHENTICATED: 4401,
   HEARTBEAT_TIMEOUT: 4408,
   TOO_SLOW: 4409,
