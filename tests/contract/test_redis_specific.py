@@ -240,7 +240,12 @@ async def test_the_adapters_recover_after_a_redis_restart(
 
         private_redis.start()  # same port, empty data, empty script cache
         assert await store.load(room.room_id) is None
-        await store.commit(plan_commit(None, room))  # the script is loaded again
+        # Several commits at once go in one pipeline, which meets NOSCRIPT first.
+        others = [fresh_table().room for _ in range(3)]
+        await asyncio.gather(*(store.commit(plan_commit(None, r)) for r in others))
+        assert await asyncio.gather(*(store.load(r.room_id)  # type: ignore[union-attr]
+                                      for r in others)) == others
+        await store.commit(plan_commit(None, room))
         assert await store.load(room.room_id) == room
         await presence.socket_opened(me, SocketId("s2"), GW)
         assert await presence.socket_closed(me, SocketId("s2"), GW) is True
@@ -274,3 +279,23 @@ async def test_gateway_keys_follow_the_documented_layout(raw: Redis) -> None:
         assert not await raw.exists(f"ws:gateway:{gateway}", f"ws:gateway:{gateway}:sockets",
                                     f"ws:presence:{me}", f"ws:sockets:{me}")
         assert not await raw.sismember("ws:gateways", gateway)
+
+
+async def test_rooms_loaded_at_once_share_one_round_trip(raw: Redis) -> None:
+    """A burst of commands for many rooms loads them with one MGET, not one GET each."""
+    async with RedisRoomStore(REDIS_URL) as store:
+        rooms = []
+        for _ in range(30):
+            room = fresh_table().room
+            assert room is not None
+            await store.commit(plan_commit(None, room))
+            rooms.append(room)
+
+        async def calls(command: str) -> int:
+            stats = await raw.info("commandstats")
+            return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
+
+        mget, get = await calls("mget"), await calls("get")
+        loaded = await asyncio.gather(*(store.load(room.room_id) for room in rooms))
+        assert loaded == rooms
+        assert (await calls("mget") - mget, await calls("get") - get) == (1, 0)

@@ -238,3 +238,17 @@ async def test_active_rooms_come_oldest_first_and_limited(store: Any) -> None:
     ids = [r.room_id for r in rooms]
     assert ids.index(older.room_id) < ids.index(newer.room_id)
     assert len(await store.active_rooms(1)) == 1
+
+
+async def test_commits_made_at_once_for_many_rooms_each_get_their_own_outcome(
+        store: Any) -> None:
+    rooms = [await created(store, fresh_table().room) for _ in range(20)]  # type: ignore[misc]
+    stale = rooms[7]
+    await store.commit(plan_commit(stale, bump(stale, turn_number=3)))  # now it is stale
+    plans = [plan_commit(room, bump(room, turn_number=5)) for room in rooms]
+    outcomes = await asyncio.gather(*(store.commit(plan) for plan in plans),
+                                    return_exceptions=True)
+    assert [i for i, o in enumerate(outcomes) if isinstance(o, Conflict)] == [7]
+    assert all(o is None for i, o in enumerate(outcomes) if i != 7)
+    loaded = await asyncio.gather(*(store.load(room.room_id) for room in rooms))
+    assert [room.turn_number for room in loaded] == [5] * 7 + [3] + [5] * 12

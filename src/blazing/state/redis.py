@@ -22,29 +22,34 @@ Keys (docs/protocol.md, "Bus and stores"):
   so that the sockets of a gateway that died can be released by a game service.
 
 Every write of a room is one Lua script (EVALSHA): the checks and all the writes of a
-:class:`CommitPlan` happen atomically, in one round trip. redis-py reconnects by itself
-after a Redis restart and reloads a script the server forgot (NOSCRIPT). Its retry of
-a command whose reply was lost may run a commit twice; the second run sees the new
-version and reports ``Conflict``, and the caller's reload finds the command already
-applied (rooms remember applied command ids), so nothing happens twice.
+:class:`CommitPlan` happen atomically, in one round trip. Loads and commits made at the
+same moment for different rooms (a burst of commands) are coalesced: one ``MGET`` for
+the loads, one pipeline of scripts for the commits (:mod:`blazing.state.coalesce`).
+
+redis-py reconnects by itself after a Redis restart and reloads a script the server
+forgot (NOSCRIPT; in a pipeline, the adapter does). Its retry of a command whose reply
+was lost may run a commit twice; the second run sees the new version and reports
+``Conflict``, and the caller's reload finds the command already applied (rooms
+remember applied command ids), so nothing happens twice.
 """
 
 import contextlib
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Self
+from typing import Any, Self
 
 import msgspec
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from blazing.errors import Conflict, DependencyUnavailable, ServerFault
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.rooms.model import Room, decode_room, encode_room
 from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_key
+from blazing.state.coalesce import Coalescer
 
 ROOMS_LIST = "game:rooms:list"
 TIMERS = "game:timers"
@@ -256,7 +261,10 @@ def _expire_ms(plan: CommitPlan) -> int:
     return int((retention + SAFETY_MARGIN_SECONDS) * 1000)
 
 
-def _commit_call(plan: CommitPlan) -> tuple[list[str], list[str | int | bytes]]:
+_CommitCall = tuple[list[str], list[str | int | bytes]]  # the commit script's KEYS, ARGV
+
+
+def _commit_call(plan: CommitPlan) -> _CommitCall:
     keys = [room_key(plan.room_id), ROOMS_LIST, TIMERS, name_index_key(plan.name_key)]
     keys += [player_key(u) for u in plan.claim_players]
     keys += [player_key(u) for u in plan.release_players]
@@ -284,6 +292,10 @@ class RedisRoomStore:
         self._redis = _client(url, timeout)
         self._commit = self._redis.register_script(_COMMIT)
         self._due = self._redis.register_script(_DUE)
+        # Rooms loaded or committed at the same moment (a burst of commands for many
+        # rooms) share one MGET and one pipeline of commit scripts.
+        self._loads = Coalescer(self._load_many)
+        self._commits = Coalescer(self._commit_many)
 
     async def __aenter__(self) -> Self:
         return self
@@ -292,20 +304,41 @@ class RedisRoomStore:
         await self._redis.aclose()
 
     async def load(self, room_id: RoomId) -> Room | None:
-        with _unavailable_on_error("load"):
-            data = await self._redis.get(room_key(room_id))
+        data = await self._loads(room_key(room_id))
         return None if data is None else _decode(data)
+
+    async def _load_many(self, keys: list[str]) -> list[bytes | str | Exception | None]:
+        with _unavailable_on_error("load"):
+            return list(await self._redis.mget(keys))
 
     async def commit(self, plan: CommitPlan) -> None:
         """Check and write ``plan`` atomically; ``Conflict`` if a check fails."""
-        keys, args = _commit_call(plan)
-        with _unavailable_on_error("commit"):
-            status, detail = await self._commit(keys=keys, args=args)
+        status, detail = await self._commits(_commit_call(plan))
         if status == _OK:
             return
         reason = {_STALE: "stale version", _NAME_TAKEN: "name is taken",
                   _PLAYER_ELSEWHERE: "a player plays elsewhere"}.get(status, "refused")
         raise Conflict(f"room {plan.room_id}: {reason} ({_text(detail)})")
+
+    async def _commit_many(self, calls: list[_CommitCall]) -> list[Any]:
+        """Run the commit script once per call, all in one pipeline (each run is still
+        atomic on its own); a failed run fails only its own caller."""
+        with _unavailable_on_error("commit"):
+            if len(calls) == 1:
+                keys, args = calls[0]
+                return [await self._commit(keys=keys, args=args)]
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for keys, args in calls:
+                    pipe.evalsha(self._commit.sha, len(keys), *keys, *args)
+                replies = await pipe.execute(raise_on_error=False)
+            results: list[Any] = []
+            for (keys, args), reply in zip(calls, replies, strict=True):
+                if isinstance(reply, NoScriptError):  # a restarted Redis forgot the script
+                    reply = await self._commit(keys=keys, args=args)  # loads it again
+                elif isinstance(reply, RedisError):
+                    reply = DependencyUnavailable(f"redis commit: {reply}")
+                results.append(reply)
+            return results
 
     async def player_room(self, user_id: UserId) -> RoomId | None:
         with _unavailable_on_error("player_room"):
