@@ -225,6 +225,9 @@ async def test_a_gateway_that_stops_gracefully_signs_its_users_out(cluster: Clus
     redis = aioredis.Redis(db=REDIS_DB)
     try:
         assert [await redis.exists(presence_key(user)) for user in users] == [0] * len(users)
+        # It also leaves the gateway registry: nothing for a game service to release.
+        assert await redis.smembers(GATEWAYS) == set()
+        assert await redis.keys("ws:gateway:*") == []
     finally:
         await redis.aclose()
     assert not [line for line in gateway.output if "not recorded" in line]

@@ -27,7 +27,7 @@ from blazing.gateway.auth import AuthError, Identity, TokenVerifier
 from blazing.gateway.hub import Hub
 from blazing.gateway.session import CloseCode, GatewayLimits, Reaction, Session
 from blazing.ids import GatewayId, SocketId, UserId
-from blazing.protocol.envelope import Actor, Topics, user_disconnected
+from blazing.protocol.envelope import Actor, Topics, released_actor, user_disconnected
 from blazing.state.base import PresenceStore
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,7 @@ class Gateway:
         self._connections: dict[SocketId, Link] = {}
         self._penalties: dict[UserId, float] = {}  # user -> monotonic end of flood penalty
         self._tasks: list[asyncio.Task[None]] = []
+        self._heartbeat_task: asyncio.Task[None] | None = None
         self._accepting = True
         self._dropping = 0  # closes being recorded (hub, presence, user_disconnected)
         self._all_closed = asyncio.Event()  # set when nothing is open or being dropped
@@ -122,10 +123,11 @@ class Gateway:
         # Sockets left on record by an earlier process with this id are gone.
         await self._release_own_sockets()
         await self._say_alive()
+        self._heartbeat_task = asyncio.create_task(self._heartbeat(), name="gateway-heartbeat")
         self._tasks = [
             asyncio.create_task(consume(subscription, self._deliver), name="gateway-events"),
             asyncio.create_task(self._sweep(), name="gateway-sweeper"),
-            asyncio.create_task(self._heartbeat(), name="gateway-heartbeat"),
+            self._heartbeat_task,
         ]
         return self
 
@@ -149,7 +151,12 @@ class Gateway:
         if self._connections or self._dropping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._all_closed.wait(), SHUTDOWN_DRAIN_TIMEOUT)
-        # Whatever close could not be recorded in time, and the registration itself.
+        # Whatever close could not be recorded in time, and the registration itself
+        # (with the heartbeat stopped first, so that nothing registers it again).
+        if self._heartbeat_task is not None:
+            self._heartbeat_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat_task
         await self._release_own_sockets()
 
     @property
@@ -188,10 +195,8 @@ class Gateway:
         try:
             offline = await self._presence.release_gateway(self.gateway_id, only_if_dead=False)
             for user_id in offline or ():
-                actor = Actor(user_id=user_id, username="", avatar_id=None,
-                              socket_id=SocketId(""), gateway_id=self.gateway_id)
-                await self._bus.publish(self._options.topics.commands,
-                                        *user_disconnected(actor, datetime.now(UTC)))
+                await self._bus.publish(self._options.topics.commands, *user_disconnected(
+                    released_actor(user_id, self.gateway_id), datetime.now(UTC)))
         except DependencyUnavailable as exc:
             log.warning("sockets of gateway %s not released: %s", self.gateway_id, exc)
 

@@ -92,6 +92,13 @@ def encode_envelope(envelope: Envelope) -> bytes:
     return _envelope_encoder.encode(envelope)
 
 
+def released_actor(user_id: UserId, gateway_id: GatewayId) -> Actor:
+    """The actor of a ``user_disconnected`` sent for a user whose sockets no one closed
+    (their gateway died, or a previous run of it): only the ids are known."""
+    return Actor(user_id=user_id, username="", avatar_id=None, socket_id=SocketId(""),
+                 gateway_id=gateway_id)
+
+
 def user_disconnected(actor: Actor, at: datetime) -> tuple[str, bytes]:
     """The (key, envelope) of a ``user_disconnected`` command for ``actor``'s user."""
     payload = UserDisconnected(user_id=actor.user_id, at=at)

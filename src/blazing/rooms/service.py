@@ -27,7 +27,7 @@ from blazing.errors import (
     ServerFault,
 )
 from blazing.history.base import HistoryStore
-from blazing.ids import RoomId, SocketId
+from blazing.ids import RoomId
 from blazing.protocol import client as cmd
 from blazing.protocol import server as ev
 from blazing.protocol.codec import decode_service_command, encode, peek_request_id
@@ -41,6 +41,7 @@ from blazing.protocol.envelope import (
     UserDisconnected,
     decode_envelope,
     encode_envelope,
+    released_actor,
     user_disconnected,
 )
 from blazing.rooms import rules, views
@@ -268,10 +269,8 @@ class GameService:
             log.warning("gateway %s stopped without closing its sockets: %d users dropped",
                         gateway_id, len(users))
             for user_id in users:
-                actor = Actor(user_id=user_id, username="", avatar_id=None,
-                              socket_id=SocketId(""), gateway_id=gateway_id)
-                await self._bus.publish(self._settings.topics.commands,
-                                        *user_disconnected(actor, self._clock()))
+                await self._bus.publish(self._settings.topics.commands, *user_disconnected(
+                    released_actor(user_id, gateway_id), self._clock()))
             dropped += len(users)
         return dropped
 

@@ -178,8 +178,8 @@ end
 return live
 """
 
-# KEYS: sockets set, presence key. ARGV: socket id. 1 if it was the last socket.
 # KEYS: the user's sockets, their presence, the gateway's socket hash. ARGV: socket id.
+# 1 if it was the user's last socket.
 _SOCKET_CLOSED = """
 redis.call('HDEL', KEYS[3], ARGV[1])
 if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 0 end
