@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import jwt
+import pytest
 
 from blazing.settings import OPTIONS
 from tests.conftest import SECRET, token_for
@@ -73,6 +74,16 @@ def test_an_unknown_websocket_transport_is_reported() -> None:
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 2
     assert "WS_TRANSPORT must be one of aiohttp, picows" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("flag", ["--gateway-ttl", "--timer-interval"])
+def test_a_period_of_zero_is_refused(flag: str) -> None:
+    out = subprocess.run([sys.executable, "-m", "blazing", "serve", flag, "0",
+                          "--jwt-secret", SECRET, "--port", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2
+    assert "must be a positive number of seconds" in out.stderr
     assert "Traceback" not in out.stderr
 
 

@@ -153,7 +153,14 @@ class Backends:
         return {"bus": self.bus.ping, "state": self.store.ping, "history": self.history.ping}
 
 
+# Periods that loops sleep for: zero or less would spin.
+POSITIVE_PERIODS = {"GATEWAY_TTL": "gateway_ttl", "TIMER_INTERVAL": "timer_interval"}
+
+
 async def _open_backends(stack: AsyncExitStack, settings: Settings, clock: Clock) -> Backends:
+    for env, name in POSITIVE_PERIODS.items():
+        if not getattr(settings, name) > 0:
+            raise ConfigError(f"{env} must be a positive number of seconds")
     topics = Topics.prefixed(settings.topic_prefix)
     bus = await stack.enter_async_context(open_bus(settings.bus_url,
                                                    [topics.commands, topics.events]))
