@@ -9,9 +9,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 
 from blazing.ids import RoomId
-from blazing.state.redis import RedisRoomStore
+from blazing.state.redis import GATEWAYS, RedisRoomStore
 from tests.distributed.cluster import REDIS, REDIS_DB, Cluster, Proc
 from tests.distributed.test_cluster import SLOW, check_game, client, two_by_two
 from tests.e2e.helpers import play_to_the_end, start_game
@@ -141,5 +142,42 @@ async def test_a_game_that_ends_while_history_is_down_is_recorded_once_it_is_bac
         assert [g["room_id"] for g in games] == [room_id]  # exactly once
         assert games[0]["winner_id"] == ended["winner_id"]
     finally:
+        for ws in (alice, bob):
+            await ws.close()
+
+
+async def test_a_gateway_lost_with_the_broker_still_drops_its_player(cluster: Cluster) -> None:
+    """A host lost with a gateway and the Kafka broker on it: the game service releases
+    the dead gateway's sockets while the bus refuses the player's user_disconnected,
+    and sends it again until the broker, back, takes it."""
+    # Bob only listens while the broker restarts: no idle close (4408) meanwhile.
+    cluster.extra_args = ["--gateway-ttl", "2", "--grace-seconds", "2", "--idle-timeout", "600"]
+    service = await cluster.game_service()
+    gw_a = await cluster.gateway(0, "--gateway-id", "gw-lost-host")
+    gw_b = await cluster.gateway()
+    alice, bob = await client(gw_a, 1, "alice"), await client(gw_b, 2, "bob")
+    redis = aioredis.Redis(db=REDIS_DB)
+    try:
+        room_id, _ = await start_game(alice, bob)
+        await services("stop", "kafka")
+        try:
+            await gw_a.kill()
+            async with asyncio.timeout(60):  # released, and the drop refused by the bus
+                while True:
+                    if not await redis.sismember(GATEWAYS, "gw-lost-host") and any(
+                            "not sent yet" in line for line in service.output):
+                        break
+                    await asyncio.sleep(0.1)  # polling, with the deadline above
+        finally:
+            await services("start", "kafka")
+        back = asyncio.get_running_loop().time()
+        dropped = await bob.expect("player_disconnected", room_id=room_id, timeout=90)
+        print(f"player_disconnected {asyncio.get_running_loop().time() - back:.1f} s after "
+              "the broker was back")
+        assert dropped["user_id"] == 1
+        ended = await bob.expect("game_ended", room_id=room_id, timeout=SLOW)
+        assert (ended["reason"], ended["winner_id"]) == ("disconnected", 2)
+    finally:
+        await redis.aclose()
         for ws in (alice, bob):
             await ws.close()

@@ -27,7 +27,7 @@ from blazing.errors import (
     ServerFault,
 )
 from blazing.history.base import HistoryStore
-from blazing.ids import RoomId
+from blazing.ids import GatewayId, RoomId, UserId
 from blazing.protocol import client as cmd
 from blazing.protocol import server as ev
 from blazing.protocol.codec import decode_service_command, encode, peek_request_id
@@ -95,6 +95,8 @@ class GameService:
         self._settings = settings or ServiceSettings()
         self._clock = clock
         self._tasks: list[asyncio.Task[None]] = []
+        # Users of released gateways whose user_disconnected the bus has not taken yet.
+        self._drops_to_send: list[tuple[UserId, GatewayId]] = []
         self.ready = asyncio.Event()
 
     async def __aenter__(self) -> "GameService":
@@ -259,8 +261,10 @@ class GameService:
         lost host) and drop their users as if their last socket had closed: opponents
         get ``player_disconnected`` and the grace period starts. Any number of game
         services may do this at once; each dead gateway is released by one of them.
-        Returns how many users were dropped."""
-        dropped = 0
+        Returns how many users were released. Their ``user_disconnected`` commands are
+        sent again at each round until the bus takes them (a host lost with a broker
+        on it: the producer may drop what it could not deliver in time)."""
+        released = 0
         for gateway_id in await self._presence.dead_gateways():
             users = await self._presence.release_gateway(gateway_id)
             if users is None:
@@ -268,12 +272,23 @@ class GameService:
             metrics.RELEASED_GATEWAYS.inc()
             log.warning("gateway %s stopped without closing its sockets: %d users dropped",
                         gateway_id, len(users))
-            for user_id in users:
-                await self._bus.publish(self._settings.topics.commands, *user_disconnected(
-                    released_actor(user_id, gateway_id), self._clock()))
-            dropped += len(users)
-        return dropped
+            self._drops_to_send += [(user_id, gateway_id) for user_id in users]
+            released += len(users)
+        await self._send_drops()
+        return released
 
+    async def _send_drops(self) -> None:
+        sending, self._drops_to_send = self._drops_to_send, []
+        if not sending:
+            return
+        try:
+            await self._bus.publish_many(self._settings.topics.commands, [
+                user_disconnected(released_actor(user_id, gateway_id), self._clock())
+                for user_id, gateway_id in sending])
+        except DependencyUnavailable as exc:
+            log.warning("drops of %d released users not sent yet, will retry: %s",
+                        len(sending), exc)
+            self._drops_to_send[:0] = sending
     async def fire(self, room_id: RoomId) -> None:
         """Fire the due timers of one room (safe to call from any instance)."""
         for _ in range(MAX_ATTEMPTS):
