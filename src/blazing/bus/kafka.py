@@ -258,9 +258,10 @@ class KafkaBus:
 
         ``DependencyUnavailable`` after :attr:`publish_timeout` means delivery was
         not confirmed, not that it will never happen: the idempotent producer keeps
-        the message and retries it (without duplicating it) until the broker is
-        back, so it may still arrive later. Callers treat a failed publish as
-        "maybe sent"; consumers already tolerate repeats (stable ids)."""
+        retrying the message (without duplicating it) for a while, so it may still
+        arrive — or not, if the broker is away longer than the producer keeps it.
+        Callers treat a failed publish as "maybe sent": what must arrive is sent
+        again (consumers tolerate repeats: stable ids, idempotent commands)."""
         producer = self._started()
         try:
             async with asyncio.timeout(self.publish_timeout):
