@@ -292,3 +292,23 @@ async def test_a_gateway_taken_for_dead_closes_its_sockets_and_they_rejoin(
     finally:
         for ws in (alice, bob):
             await ws.close()
+
+
+async def test_a_gateway_restarted_under_its_id_drops_what_its_last_run_left(
+        cluster: Cluster) -> None:
+    """kill -9, then the same GATEWAY_ID at once (within the 15 s TTL, so no game service
+    has released it): the new run releases the old run's sockets itself at start."""
+    await cluster.game_service()
+    gw_a, gw_b = await cluster.gateway(0, "--gateway-id", "gw-again"), await cluster.gateway()
+    alice, bob = await client(gw_a, 1, "alice"), await client(gw_b, 2, "bob")
+    try:
+        room_id, _ = await start_game(alice, bob)
+        await gw_a.kill()
+        started = asyncio.get_running_loop().time()
+        await cluster.gateway(0, "--gateway-id", "gw-again")
+        dropped = await bob.expect("player_disconnected", room_id=room_id, timeout=10)
+        assert dropped["user_id"] == 1
+        assert asyncio.get_running_loop().time() - started < 15  # before the TTL ran out
+    finally:
+        for ws in (alice, bob):
+            await ws.close()

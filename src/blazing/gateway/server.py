@@ -194,9 +194,10 @@ class Gateway:
     async def _release_own_sockets(self) -> None:
         try:
             offline = await self._presence.release_gateway(self.gateway_id, only_if_dead=False)
-            for user_id in offline or ():
-                await self._bus.publish(self._options.topics.commands, *user_disconnected(
-                    released_actor(user_id, self.gateway_id), datetime.now(UTC)))
+            if offline:  # one wait for all, as the game service does for a dead gateway
+                await self._bus.publish_many(self._options.topics.commands, [
+                    user_disconnected(released_actor(user_id, self.gateway_id),
+                                      datetime.now(UTC)) for user_id in offline])
         except DependencyUnavailable as exc:
             log.warning("sockets of gateway %s not released: %s", self.gateway_id, exc)
 
