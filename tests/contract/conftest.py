@@ -3,9 +3,10 @@ adapter listed here; real-server adapters join when their service is reachable
 (and, with CI=true, a missing service fails the run instead of skipping).
 
 Real servers come from ``TEST_REDIS_URL`` (default DB 15, away from the default
-DB), ``TEST_KAFKA_URL`` and ``TEST_MONGO_URL``; their tests carry the
-``services`` mark (``pytest -m "not services"`` leaves them out). Drivers are
-imported inside the factories, so the embedded install runs the memory suites.
+DB), ``TEST_KAFKA_URL`` and ``TEST_MONGO_URL`` (by default on the ports of
+tests/services_env.py); their tests carry the ``services`` mark (``pytest -m "not
+services"`` leaves them out). Drivers are imported inside the factories, so the
+embedded install runs the memory suites.
 """
 
 import asyncio
@@ -23,12 +24,13 @@ import pytest
 from blazing.bus.memory import MemoryBus
 from blazing.history.sqlite import SqliteHistory
 from blazing.state.memory import MemoryPresence, MemoryRoomStore
+from tests.services_env import KAFKA_BOOTSTRAP, MONGO_BASE, REDIS_BASE
 
 Factory = Callable[[], AbstractAsyncContextManager[Any]]
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-KAFKA_URL = os.environ.get("TEST_KAFKA_URL", "kafka://127.0.0.1:9092")
-MONGO_URL = os.environ.get("TEST_MONGO_URL", "mongodb://127.0.0.1:27017/blazing_test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"{REDIS_BASE}/15")
+KAFKA_URL = os.environ.get("TEST_KAFKA_URL", f"kafka://{KAFKA_BOOTSTRAP}")
+MONGO_URL = os.environ.get("TEST_MONGO_URL", f"{MONGO_BASE}/blazing_test")
 KAFKA_TEST_PARTITIONS = 3  # >1, so per-key order across partitions is exercised
 
 

@@ -13,12 +13,14 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 from tests.conftest import SECRET
+from tests.services_env import KAFKA_BOOTSTRAP, MONGO_BASE, REDIS_BASE
 
-KAFKA = os.environ.get("TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-REDIS = os.environ.get("TEST_REDIS_BASE", "redis://127.0.0.1:6379")
-MONGO = os.environ.get("TEST_MONGO_BASE", "mongodb://127.0.0.1:27017")
+KAFKA = os.environ.get("TEST_KAFKA_BOOTSTRAP", KAFKA_BOOTSTRAP)
+REDIS = os.environ.get("TEST_REDIS_BASE", REDIS_BASE)
+MONGO = os.environ.get("TEST_MONGO_BASE", MONGO_BASE)
 REDIS_DB = 13  # the distributed tests own this database and flush it
 START_TIMEOUT = 60.0
 _LISTENING = re.compile(r"on (http://127\.0\.0\.1:(\d+))")
@@ -149,16 +151,16 @@ async def running_cluster() -> AsyncIterator[Cluster]:
     """A fresh prefix, topics and Redis database; every process stopped at the end."""
     from tests.contract.conftest import drop_database, unavailable
 
-    kafka_host, kafka_port = KAFKA.split(":")
-    for service, (host, port) in {"kafka": (kafka_host, kafka_port),
-                                  "redis": ("127.0.0.1", "6379"),
-                                  "mongo": ("127.0.0.1", "27017")}.items():
-        if not _reachable(host, int(port)):
+    for service, url in {"kafka": f"kafka://{KAFKA}", "redis": REDIS,
+                         "mongo": MONGO}.items():
+        parsed = urlparse(url)
+        host, port = parsed.hostname or "127.0.0.1", parsed.port or 0
+        if not _reachable(host, port):
             unavailable(service, f"{host}:{port} refused")
     import redis.asyncio as aioredis
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    client = aioredis.Redis(db=REDIS_DB)
+    client = aioredis.Redis.from_url(f"{REDIS}/{REDIS_DB}")
     await client.flushdb()
     await client.aclose()
     cluster = Cluster()

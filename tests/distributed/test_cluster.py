@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 
 from blazing.state.redis import GATEWAYS, presence_key
 from tests.conftest import token_for
-from tests.distributed.cluster import REDIS_DB, Cluster, Proc
+from tests.distributed.cluster import REDIS, REDIS_DB, Cluster, Proc
 from tests.e2e.helpers import play_to_the_end, start_game
 from tests.support.client import WsClient
 
@@ -222,7 +222,7 @@ async def test_a_gateway_that_stops_gracefully_signs_its_users_out(cluster: Clus
     for ws in clients:
         assert await ws.wait_closed() == 1001
         await ws.close()
-    redis = aioredis.Redis(db=REDIS_DB)
+    redis = aioredis.Redis.from_url(f"{REDIS}/{REDIS_DB}")
     try:
         assert [await redis.exists(presence_key(user)) for user in users] == [0] * len(users)
         # It also leaves the gateway registry: nothing for a game service to release.
@@ -252,7 +252,7 @@ async def test_a_killed_gateways_player_is_dropped_and_forfeits(cluster: Cluster
         assert dropped["user_id"] == 1
         ended = await bob.expect("game_ended", room_id=room_id, timeout=15)
         assert (ended["reason"], ended["winner_id"]) == ("disconnected", 2)
-        redis = aioredis.Redis(db=REDIS_DB)
+        redis = aioredis.Redis.from_url(f"{REDIS}/{REDIS_DB}")
         try:
             assert not await redis.exists(presence_key(1))
             assert await redis.exists(presence_key(2))

@@ -156,7 +156,7 @@ async def test_a_gateway_lost_with_the_broker_still_drops_its_player(cluster: Cl
     gw_a = await cluster.gateway(0, "--gateway-id", "gw-lost-host")
     gw_b = await cluster.gateway()
     alice, bob = await client(gw_a, 1, "alice"), await client(gw_b, 2, "bob")
-    redis = aioredis.Redis(db=REDIS_DB)
+    redis = aioredis.Redis.from_url(f"{REDIS}/{REDIS_DB}")
     try:
         room_id, _ = await start_game(alice, bob)
         await services("stop", "kafka")
