@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from blazing.games.base import RandomRng
 from blazing.gateway.auth import issue_token
-from blazing.rooms.context import RandomDice
 from blazing.settings import Settings
 from blazing.wiring import Running, embedded
 from tests.support.client import WsClient
@@ -38,7 +38,7 @@ async def make_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFac
                                        "ws_transport": request.param}
             options.update(overrides)
             return await stack.enter_async_context(
-                embedded(Settings(**options), dice=RandomDice.seeded(seed)))
+                embedded(Settings(**options), rng=RandomRng.seeded(seed)))
 
         yield start
 

@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
+from blazing.codec import CLIENT_TYPES, SERVER_TYPES
 from blazing.errors import ErrorCode
-from blazing.protocol.client import CLIENT_TYPES
-from blazing.protocol.server import SERVER_TYPES
 from blazing.settings import OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,8 @@
 """One error hierarchy for the whole package; the blame is in the name.
 
 - :class:`ClientError` — the peer broke the protocol or the rules. It carries a
-  wire :class:`ErrorCode` and becomes an ``error`` event; the connection goes on.
+  wire code (an :class:`ErrorCode`, or one a game declares in its ``error_codes``)
+  and becomes an ``error`` event; the connection goes on.
 - :class:`ServerFault` — a bug or broken invariant on our side (``INTERNAL_ERROR``).
 - :class:`DependencyUnavailable` — a bus or store could not be reached
   (``SERVICE_UNAVAILABLE``). For a store write or a read it means "not done". For
@@ -48,7 +49,7 @@ class BlazingError(Exception):
 class ClientError(BlazingError):
     """The client broke the protocol or a rule; reported to it as ``error``."""
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from blazing.bus.base import Bus
 from blazing.errors import ConfigError
+from blazing.games.base import RandomRng, Rng
 from blazing.gateway import picows_transport
 from blazing.gateway.admission import Admission, AdmissionLimits, ProtocolFactory, listen
 from blazing.gateway.auth import JwtConfig, TokenVerifier
@@ -24,7 +25,7 @@ from blazing.gateway.session import GatewayLimits
 from blazing.history.base import HistoryStore
 from blazing.ids import GatewayId
 from blazing.protocol.envelope import Topics
-from blazing.rooms.context import Dice, RandomDice, RuleSettings
+from blazing.rooms.context import RuleSettings
 from blazing.rooms.service import Clock, GameService, ServiceSettings, utc_now
 from blazing.settings import Settings
 from blazing.state.base import PresenceStore, RoomStore
@@ -188,11 +189,11 @@ def _auth(settings: Settings, *, single_process: bool) -> tuple[TokenVerifier, D
     return verifier, DevLogin(dev_secret) if dev_secret else None
 
 
-def _service(backends: Backends, settings: Settings, dice: Dice | None,
+def _service(backends: Backends, settings: Settings, rng: Rng | None,
              clock: Clock) -> GameService:
     return GameService(
         bus=backends.bus, store=backends.store, history=backends.history,
-        presence=backends.presence, dice=dice or RandomDice.secure(), clock=clock,
+        presence=backends.presence, rng=rng or RandomRng.secure(), clock=clock,
         settings=ServiceSettings(rules=rule_settings(settings),
                                  timer_interval=settings.timer_interval,
                                  gateway_ttl=settings.gateway_ttl,
@@ -217,12 +218,12 @@ async def _serve_gateway(stack: AsyncExitStack, backends: Backends, settings: Se
 
 @asynccontextmanager
 async def embedded(
-    settings: Settings, *, dice: Dice | None = None, clock: Clock = utc_now
+    settings: Settings, *, rng: Rng | None = None, clock: Clock = utc_now
 ) -> AsyncIterator[Running]:
     """Gateway and game service in one process (in-memory bus and state by default)."""
     async with AsyncExitStack() as stack:
         backends = await _open_backends(stack, settings, clock)
-        service = await stack.enter_async_context(_service(backends, settings, dice, clock))
+        service = await stack.enter_async_context(_service(backends, settings, rng, clock))
         yield await _serve_gateway(stack, backends, settings, service, single_process=True)
 
 
@@ -235,12 +236,12 @@ async def gateway_only(settings: Settings) -> AsyncIterator[Running]:
 
 
 @asynccontextmanager
-async def game_service_only(settings: Settings, *, dice: Dice | None = None,
+async def game_service_only(settings: Settings, *, rng: Rng | None = None,
                             clock: Clock = utc_now) -> AsyncIterator[Running]:
     """A game service of the distributed mode, with /healthz, /readyz and /metrics."""
     async with AsyncExitStack() as stack:
         backends = await _open_backends(stack, settings, clock)
-        service = await stack.enter_async_context(_service(backends, settings, dice, clock))
+        service = await stack.enter_async_context(_service(backends, settings, rng, clock))
         app = build_probe_app(backends.probes)
         port = await stack.enter_async_context(_serving(app, settings, None))
         yield Running(settings.host, port, None, service, backends.store, None)

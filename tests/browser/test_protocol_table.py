@@ -3,8 +3,7 @@
 import re
 from pathlib import Path
 
-from blazing.protocol.client import CLIENT_TYPES
-from blazing.protocol.server import SERVER_TYPES
+from blazing.codec import CLIENT_TYPES, SERVER_TYPES
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "blazing" / "web" / "static"
 

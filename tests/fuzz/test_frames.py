@@ -7,10 +7,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from blazing.codec import CLIENT_TYPES
 from blazing.gateway.auth import JwtConfig, TokenVerifier
 from blazing.gateway.session import GatewayLimits, Session
 from blazing.ids import GatewayId, SocketId
-from blazing.protocol.client import CLIENT_TYPES
 from blazing.protocol.envelope import decode_envelope
 from tests.conftest import SECRET, token_for
 

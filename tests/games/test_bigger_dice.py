@@ -7,14 +7,14 @@ from tests.support.table import ScriptedDice, Table
 def play(table: Table, rolls: list[tuple[int, int]]) -> None:
     """Play rounds given as (opener roll, closer roll); player 1 opens."""
     for a, b in rolls:
-        table.dice.rolls = [a]
+        table.rng.rolls = [a]
         assert table.roll(1).error is None
-        table.dice.rolls = [b]
+        table.rng.rolls = [b]
         assert table.roll(2).error is None
 
 
 def test_higher_roll_wins_the_round_and_ties_score_nothing() -> None:
-    table = Table(dice=ScriptedDice([1], first=0))
+    table = Table(rng=ScriptedDice([1], first=0))
     table.start()
     play(table, [(5, 3), (2, 2), (1, 6)])
     assert (table.score(1), table.score(2)) == (1, 1)
@@ -25,7 +25,7 @@ def test_higher_roll_wins_the_round_and_ties_score_nothing() -> None:
 
 
 def test_new_score_includes_the_point_of_the_round_the_roll_completed() -> None:
-    table = Table(dice=ScriptedDice([1], first=0))
+    table = Table(rng=ScriptedDice([1], first=0))
     table.start()
     play(table, [(1, 6)])
     rolled = table.of_type("bigger_dice.rolled")
@@ -33,12 +33,12 @@ def test_new_score_includes_the_point_of_the_round_the_roll_completed() -> None:
 
 
 def test_the_first_player_opens_every_round_and_turns_alternate() -> None:
-    table = Table(dice=ScriptedDice([1], first=1))  # player 2 goes first
+    table = Table(rng=ScriptedDice([1], first=1))  # player 2 goes first
     table.start()
     for a, b in [(4, 2), (3, 3), (1, 2)]:
-        table.dice.rolls = [a]
+        table.rng.rolls = [a]
         assert table.roll(2).error is None
-        table.dice.rolls = [b]
+        table.rng.rolls = [b]
         assert table.roll(1).error is None
     turns = [t["current_turn"] for t in table.of_type("turn_changed")]
     assert turns == [2, 1, 2, 1, 2, 1, 2]
@@ -46,7 +46,7 @@ def test_the_first_player_opens_every_round_and_turns_alternate() -> None:
 
 
 def test_first_to_ten_wins_and_the_game_ends_with_final_scores() -> None:
-    table = Table(dice=ScriptedDice([1], first=0))
+    table = Table(rng=ScriptedDice([1], first=0))
     table.start()
     play(table, [(6, 1)] * 9 + [(1, 6)] * 3)
     assert (table.score(1), table.score(2)) == (9, 3)
@@ -65,9 +65,9 @@ def test_first_to_ten_wins_and_the_game_ends_with_final_scores() -> None:
 
 def test_a_whole_game_replays_identically_from_the_same_seed() -> None:
     def run(seed: int) -> list[object]:
-        from blazing.rooms.context import RandomDice
+        from blazing.games.base import RandomRng
 
-        table = Table(dice=RandomDice.seeded(seed))
+        table = Table(rng=RandomRng.seeded(seed))
         table.start()
         while table.room is not None and table.room.status == RoomStatus.IN_PROGRESS:
             assert table.room.current_turn is not None

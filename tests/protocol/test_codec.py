@@ -6,11 +6,20 @@ from typing import Any
 import msgspec
 import pytest
 
+from blazing.codec import (
+    CLIENT_TYPES,
+    SERVER_TYPES,
+    decode_client,
+    decode_server_event,
+    encode,
+    peek_request_id,
+)
 from blazing.errors import ClientError, ErrorCode
+from blazing.games.bigger_dice import messages as dice
+from blazing.games.tic_tac_toe import messages as ttt
 from blazing.ids import RoomId, SocketId, UserId
 from blazing.protocol import client as c
 from blazing.protocol import server as s
-from blazing.protocol.codec import decode_client, encode, peek_request_id
 from blazing.protocol.models import GamePlayer, GameRoom, RoomStatus, RoomSummary, UserRef
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -30,7 +39,7 @@ GAME_ROOM = GameRoom(room_id=R, room_name="T", game_type="bigger_dice",
                                                                  username="eve")],
                      end_reason=None, game_state=None)
 
-CLIENT_SAMPLES: list[c.ClientMessage] = [
+CLIENT_SAMPLES: list[c.Command] = [
     c.Auth(token="t", user_id=7, username="ann", avatar_id=1),
     c.Ping(),
     c.ListRooms(game_type="bigger_dice"),
@@ -42,7 +51,8 @@ CLIENT_SAMPLES: list[c.ClientMessage] = [
     c.Ready(room_id=R),
     c.Spectate(room_id=R),
     c.LeaveSpectate(room_id=R),
-    c.Roll(room_id=R),
+    dice.Roll(room_id=R),
+    ttt.Move(room_id=R, position=4),
     c.ChatSend(room_id=R, text="hello"),
 ]
 
@@ -51,7 +61,7 @@ SERVER_SAMPLES: list[Any] = [
     s.Pong(server_time=NOW),
     s.RoomList(rooms=[SUMMARY]),
     s.RoomCreated(room_id=R, seq=1, room_name="T", game_type="bigger_dice", host_id=U,
-                  host_username="ann"),
+                  host_username="ann", max_players=2),
     s.RoomJoined(room_id=R, seq=2, room_name="T", player=PLAYER),
     s.PlayerLeft(room_id=R, seq=3, user_id=U, username="ann"),
     s.HostChanged(room_id=R, seq=3, host_id=U, host_username="ann"),
@@ -66,9 +76,15 @@ SERVER_SAMPLES: list[Any] = [
     s.SpectatorLeft(room_id=R, seq=5, user_id=U, username="ann"),
     s.GameStarted(room_id=R, seq=5, players=[PLAYER], first_turn=U),
     s.TurnChanged(room_id=R, seq=6, current_turn=U, turn_number=1, turn_deadline=NOW),
-    s.DiceRolled(room_id=R, seq=7, player_id=U, player_username="ann", roll=4, new_score=1),
-    s.RoundResult(room_id=R, seq=8, round=1, player1_id=U, player1_roll=4,
-                  player2_id=UserId(8), player2_roll=2, winner_id=U, is_tie=False),
+    dice.Rolled(room_id=R, seq=7, player_id=U, player_username="ann", roll=4, new_score=1),
+    dice.RoundResult(room_id=R, seq=8, round=1, player1_id=U, player1_roll=4,
+                     player2_id=UserId(8), player2_roll=2, winner_id=U, is_tie=False,
+                     rolls=[(U, 4), (UserId(8), 2)]),
+    dice.TiebreakStarted(room_id=R, seq=8, round=2, players=[U, UserId(8)]),
+    ttt.Moved(room_id=R, seq=3, player_id=U, position=4, mark="X",
+              board=[None, None, None, None, "X", None, None, None, None]),
+    ttt.GameResult(room_id=R, seq=4, game=1, winner_id=U, line=[0, 4, 8], reason="line",
+                   scores=[(U, "ann", 1), (UserId(8), "bob", 0)], next_x=UserId(8)),
     s.GameEnded(room_id=R, seq=9, winner_id=U, winner_username="ann",
                 final_scores=[(U, "ann", 10)], reason="won"),
     s.ChatMessage(room_id=R, seq=10, user_id=U, username="ann", text="<b>hi</b>",
@@ -78,12 +94,12 @@ SERVER_SAMPLES: list[Any] = [
 
 
 def test_the_samples_cover_every_message_type() -> None:
-    assert {m.__struct_config__.tag for m in CLIENT_SAMPLES} == c.CLIENT_TYPES
-    assert {m.__struct_config__.tag for m in SERVER_SAMPLES} == s.SERVER_TYPES
+    assert {m.__struct_config__.tag for m in CLIENT_SAMPLES} == CLIENT_TYPES
+    assert {m.__struct_config__.tag for m in SERVER_SAMPLES} == SERVER_TYPES
 
 
 @pytest.mark.parametrize("message", CLIENT_SAMPLES, ids=lambda m: m.__struct_config__.tag)
-def test_client_messages_round_trip(message: c.ClientMessage) -> None:
+def test_client_messages_round_trip(message: c.Command) -> None:
     assert decode_client(encode(message)) == message
 
 
@@ -91,7 +107,7 @@ def test_client_messages_round_trip(message: c.ClientMessage) -> None:
 def test_server_events_round_trip_with_their_type_tag(event: Any) -> None:
     data = encode(event)
     assert msgspec.json.decode(data)["type"] == event.__struct_config__.tag
-    decoded = msgspec.json.decode(data, type=s.ServerEvent)
+    decoded = decode_server_event(data)
     assert decoded == event
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from blazing.errors import ErrorCode
+from blazing.games.bigger_dice.messages import Roll
 from blazing.ids import UserId
 from blazing.protocol import client as cmd
 from blazing.protocol.envelope import AudienceType
@@ -40,10 +41,10 @@ def test_create_room_makes_the_creator_host_and_first_unready_player() -> None:
          ErrorCode.ROOM_NAME_TAKEN),
         ("none", cmd.JoinRoom(room_id="room_nope"), ErrorCode.ROOM_NOT_FOUND),
         ("none", cmd.Ready(room_id="room_nope"), ErrorCode.ROOM_NOT_FOUND),
-        ("none", cmd.Roll(room_id="room_nope"), ErrorCode.ROOM_NOT_FOUND),
+        ("none", Roll(room_id="room_nope"), ErrorCode.ROOM_NOT_FOUND),
     ],
 )
-def test_commands_without_a_usable_room_are_refused(setup: str, message: cmd.ClientMessage,
+def test_commands_without_a_usable_room_are_refused(setup: str, message: cmd.Command,
                                                      code: ErrorCode) -> None:
     table = Table(name_taken=setup == "name_taken")
     outcome = table.do(1, message)
@@ -116,7 +117,7 @@ def test_ready_is_idempotent_and_only_for_seated_players() -> None:
 
 
 def test_game_starts_when_both_are_ready_with_the_dice_choosing_the_first_player() -> None:
-    table = Table(dice=ScriptedDice([3], first=1))
+    table = Table(rng=ScriptedDice([3], first=1))
     table.start()
     room = table.room
     assert room is not None
@@ -173,7 +174,7 @@ def test_spectators_and_strangers_cannot_roll(user: int, code: ErrorCode) -> Non
 
 
 def test_rolling_out_of_turn_or_before_the_start_is_refused() -> None:
-    table = Table(dice=ScriptedDice([4], first=0))
+    table = Table(rng=ScriptedDice([4], first=0))
     table.create(1)
     table.join(2)
     assert error_of(table.roll(1)) == ErrorCode.GAME_NOT_IN_PROGRESS
@@ -262,7 +263,7 @@ def test_a_dropped_player_of_a_waiting_room_is_removed_after_the_grace() -> None
 
 
 def test_turn_deadline_makes_the_server_roll_for_the_player() -> None:
-    table = Table(dice=ScriptedDice([5], first=0), settings=RuleSettings(turn_seconds=30))
+    table = Table(rng=ScriptedDice([5], first=0), settings=RuleSettings(turn_seconds=30))
     table.start()
     table.tick(31)
     rolled = table.last("bigger_dice.rolled")
@@ -293,7 +294,7 @@ def test_ended_rooms_are_deleted_after_retention_once_their_history_is_written()
     assert room is not None and room.archive_due == table.now
     table.tick(601)
     assert table.room is not None, "history pending: the room must not expire"
-    table.room = archived(table.room, True, Context(now=table.now, dice=table.dice), 5)
+    table.room = archived(table.room, True, Context(now=table.now, rng=table.rng), 5)
     assert table.room.archive_due is None
     assert table.tick(1).after is None
 
@@ -303,19 +304,19 @@ def test_a_failed_history_write_is_due_again_later() -> None:
     table.start()
     table.leave(2)
     assert table.room is not None
-    retry = archived(table.room, False, Context(now=table.now, dice=table.dice), 5)
+    retry = archived(table.room, False, Context(now=table.now, rng=table.rng), 5)
     assert retry.archive_due is not None
     assert (retry.archive_due - table.now).total_seconds() == 5
     assert retry.next_deadline() == retry.archive_due
 
 
 def test_a_redelivered_command_changes_nothing_twice() -> None:
-    table = Table(dice=ScriptedDice([6, 1], first=0))
+    table = Table(rng=ScriptedDice([6, 1], first=0))
     table.start()
-    first = table.do(1, cmd.Roll(room_id=ROOM), command_id="same")
+    first = table.do(1, Roll(room_id=ROOM), command_id="same")
     assert first.error is None
     room = table.room
-    again = table.do(1, cmd.Roll(room_id=ROOM), command_id="same")
+    again = table.do(1, Roll(room_id=ROOM), command_id="same")
     assert again.error is None and not again.changed and table.room is room
 
 

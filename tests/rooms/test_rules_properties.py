@@ -6,11 +6,14 @@ import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from blazing.games.base import RandomRng
+from blazing.games.bigger_dice.messages import Roll
 from blazing.ids import UserId
 from blazing.protocol import client as cmd
 from blazing.protocol.envelope import AudienceType, UserDisconnected
 from blazing.protocol.models import RoomStatus
-from blazing.rooms.context import RandomDice, RuleSettings
+from blazing.rooms import views
+from blazing.rooms.context import RuleSettings
 from blazing.rooms.tx import Outcome
 from tests.support.table import ROOM, Table
 
@@ -27,7 +30,7 @@ def message(action: str, user: int, table: Table) -> Any:
         "create": cmd.CreateRoom(game_type="bigger_dice", room_name="Table"),
         "join": cmd.JoinRoom(room_id=ROOM),
         "ready": cmd.Ready(room_id=ROOM),
-        "roll": cmd.Roll(room_id=ROOM),
+        "roll": Roll(room_id=ROOM),
         "leave": cmd.LeaveRoom(room_id=ROOM),
         "spectate": cmd.Spectate(room_id=ROOM),
         "leave_spectate": cmd.LeaveSpectate(room_id=ROOM),
@@ -38,7 +41,7 @@ def message(action: str, user: int, table: Table) -> Any:
 
 
 def run(seed: int, steps: list[tuple[int, str, int]]) -> tuple[Table, list[Outcome]]:
-    table = Table(dice=RandomDice.seeded(seed), settings=RULES)
+    table = Table(rng=RandomRng.seeded(seed), settings=RULES)
     table.create(1)
     outcomes = []
     for user, action, seconds in steps:
@@ -80,7 +83,7 @@ def check_step(before: Any, user: int, action: str, outcome: Outcome) -> None:
 def check_room(table: Table) -> None:
     room = table.room
     assert room is not None
-    state = room.game_state
+    state = views.game_state(room)
     wins: dict[int, int] = {}
     if state is not None:
         for rnd in state.rounds:
@@ -125,7 +128,7 @@ def test_the_same_commands_and_seed_replay_to_the_same_room(
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(min_value=0, max_value=2**32))
 def test_games_played_to_the_end_always_finish_with_a_ten(seed: int) -> None:
-    table = Table(dice=RandomDice.seeded(seed), settings=RULES)
+    table = Table(rng=RandomRng.seeded(seed), settings=RULES)
     table.start()
     for _ in range(2000):
         room = table.room

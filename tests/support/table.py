@@ -7,11 +7,13 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from blazing.games.base import RandomRng
+from blazing.games.bigger_dice.messages import Roll
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.protocol import client as cmd
 from blazing.protocol.envelope import Actor, ServiceCommand, UserDisconnected
 from blazing.rooms import rules
-from blazing.rooms.context import Context, RandomDice, RuleSettings
+from blazing.rooms.context import Context, RuleSettings
 from blazing.rooms.model import Room
 from blazing.rooms.tx import Emit, Outcome
 
@@ -41,7 +43,7 @@ def actor(user_id: int) -> Actor:
 
 @dataclass
 class Table:
-    dice: Any = field(default_factory=lambda: RandomDice.seeded(1))
+    rng: Any = field(default_factory=lambda: RandomRng.seeded(1))
     settings: RuleSettings = field(default_factory=RuleSettings)
     now: datetime = T0
     room: Room | None = None
@@ -54,7 +56,7 @@ class Table:
         self.counter += 1
         room = self.room
         playing = room is not None and room.is_active and room.player(UserId(user_id))
-        ctx = Context(now=self.now, dice=self.dice, settings=self.settings,
+        ctx = Context(now=self.now, rng=self.rng, settings=self.settings,
                       command_id=command_id or f"cmd{self.counter}", new_room_id=ROOM,
                       actor_room=room.room_id if playing and room else None,
                       name_owner=ROOM if self.name_taken else None)
@@ -64,7 +66,7 @@ class Table:
     def tick(self, seconds: float = 0.0) -> Outcome:
         self.now += timedelta(seconds=seconds)
         assert self.room is not None
-        return self._take(rules.tick(self.room, Context(now=self.now, dice=self.dice,
+        return self._take(rules.tick(self.room, Context(now=self.now, rng=self.rng,
                                                         settings=self.settings)))
 
     def _take(self, outcome: Outcome) -> Outcome:
@@ -85,7 +87,7 @@ class Table:
         return self.do(user_id, cmd.Ready(room_id=ROOM))
 
     def roll(self, user_id: int) -> Outcome:
-        return self.do(user_id, cmd.Roll(room_id=ROOM))
+        return self.do(user_id, Roll(room_id=ROOM))
 
     def leave(self, user_id: int) -> Outcome:
         return self.do(user_id, cmd.LeaveRoom(room_id=ROOM))

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 import msgspec
 
 from blazing import metrics
+from blazing.codec import claimed_user_id, decode_client, encode, peek_request_id
 from blazing.errors import ClientError, ErrorCode
 from blazing.gateway.auth import AuthError, Identity, TokenVerifier
 from blazing.gateway.ratelimit import TokenBucket
 from blazing.ids import GatewayId, SocketId
 from blazing.protocol import client as cmd
 from blazing.protocol import server as ev
-from blazing.protocol.codec import claimed_user_id, decode_client, encode, peek_request_id
 from blazing.protocol.envelope import Actor, Envelope, encode_envelope
 from blazing.state.base import name_key
 
@@ -147,7 +147,7 @@ class Session:
 
     # --- commands --------------------------------------------------------------------
 
-    def _handle(self, message: cmd.ClientMessage, frame: bytes, now: float) -> Reaction:
+    def _handle(self, message: cmd.Command, frame: bytes, now: float) -> Reaction:
         if isinstance(message, cmd.Auth):
             return self._auth(message)
         if isinstance(message, cmd.Ping):
@@ -195,13 +195,13 @@ class Session:
         return Reaction(replies=[encode(reply)], authenticated=identity if first else None)
 
     @staticmethod
-    def _check_claim(message: cmd.ClientMessage, identity: Identity) -> None:
+    def _check_claim(message: cmd.Command, identity: Identity) -> None:
         claimed = claimed_user_id(message)
         if claimed is not None and claimed != identity.user_id:
             raise ClientError(ErrorCode.USER_MISMATCH,
                               "`user_id` does not match the signed-in user")
 
-    def _envelope(self, message: cmd.ClientMessage, frame: bytes, identity: Identity) -> bytes:
+    def _envelope(self, message: cmd.Command, frame: bytes, identity: Identity) -> bytes:
         actor = Actor(user_id=identity.user_id, username=identity.username,
                       avatar_id=identity.avatar_id, socket_id=self.socket_id,
                       gateway_id=self.gateway_id)
@@ -215,7 +215,7 @@ class Session:
         ))
 
     @staticmethod
-    def _key(message: cmd.ClientMessage, identity: Identity) -> str:
+    def _key(message: cmd.Command, identity: Identity) -> str:
         """Bus key: the room id, else the room name for joins by name, else the user."""
         room_id = getattr(message, "room_id", None)
         if isinstance(room_id, str):
@@ -226,11 +226,11 @@ class Session:
 
     # --- replies ---------------------------------------------------------------------
 
-    def _error(self, code: ErrorCode, message: str, request_id: str | None) -> Reaction:
-        metrics.errors_of(code.value).inc()
+    def _error(self, code: str, message: str, request_id: str | None) -> Reaction:
+        metrics.errors_of(str(code)).inc()
         return Reaction(replies=[self.error_frame(code, message, request_id)])
 
-    def error_frame(self, code: ErrorCode, message: str, request_id: str | None = None) -> bytes:
+    def error_frame(self, code: str, message: str, request_id: str | None = None) -> bytes:
         return encode(ev.Error(code=code, message=message, socket_id=self.socket_id,
                                request_id=request_id))
 

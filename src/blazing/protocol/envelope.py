@@ -13,7 +13,7 @@ from enum import StrEnum
 import msgspec
 
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
-from blazing.protocol.client import ClientMessage
+from blazing.protocol.client import Command
 
 COMMANDS_TOPIC = "games.commands"
 EVENTS_TOPIC = "games.events"
@@ -82,7 +82,7 @@ class UserDisconnected(msgspec.Struct, frozen=True, kw_only=True, tag="user_disc
     at: datetime
 
 
-ServiceCommand = ClientMessage | UserDisconnected
+ServiceCommand = Command | UserDisconnected  # what a game service is sent
 
 _envelope_encoder = msgspec.json.Encoder()
 _envelope_decoder = msgspec.json.Decoder(Envelope)

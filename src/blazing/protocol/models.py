@@ -27,6 +27,9 @@ class GamePlayer(msgspec.Struct, frozen=True, kw_only=True):
     joined_at: datetime
     # Extension: set while the player's grace period after a drop runs.
     disconnected_until: datetime | None = None
+    # Extension: left a game in progress that goes on without them (3+ players); their
+    # seat and score stay, they no longer play.
+    left: bool = False
 
 
 class UserRef(msgspec.Struct, frozen=True, kw_only=True):

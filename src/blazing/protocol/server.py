@@ -1,8 +1,13 @@
-"""Server → client events (SPEC §3), one Struct per ``type``.
+"""Server → client events (SPEC §3), one Struct per ``type``: the platform's own.
 
 Room-scoped events carry ``room_id`` and the room's ``seq`` (monotonic from 1)
 so a client can spot a gap and resync with ``rejoin_room``. ``seq`` is 0 on
-copies sent to lobby watchers, which are not members of the room.
+copies sent to lobby watchers, which are not members of the room, and on events
+only some members receive. The rules build room events without them; the room
+layer stamps both when it emits (``rooms.tx``).
+
+A game's events subclass :class:`GameEvent` in the game's own module; the union of
+every event on the wire is assembled from the game registry (:mod:`blazing.codec`).
 """
 
 from datetime import datetime
@@ -13,72 +18,77 @@ from blazing.ids import RoomId, SocketId, UserId
 from blazing.protocol.models import GamePlayer, GameRoom, RoomSummary, UserRef
 
 
-class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     pass
 
 
-class _RoomEvent(_Event, frozen=True):
-    room_id: RoomId
-    seq: int
+class RoomEvent(Event, frozen=True):
+    room_id: RoomId = RoomId("")
+    seq: int = 0
 
 
-class Authenticated(_Event, frozen=True, tag="authenticated"):
+class GameEvent(RoomEvent, frozen=True):
+    """A fact of a room's game; subclasses are tagged ``<game_type>.<fact>``."""
+
+
+class Authenticated(Event, frozen=True, tag="authenticated"):
     user_id: UserId
     username: str
     avatar_id: int | None
     socket_id: SocketId
 
 
-class Pong(_Event, frozen=True, tag="pong"):
+class Pong(Event, frozen=True, tag="pong"):
     server_time: datetime
 
 
-class RoomList(_Event, frozen=True, tag="room_list"):
+class RoomList(Event, frozen=True, tag="room_list"):
     rooms: list[RoomSummary]
 
 
-class RoomCreated(_RoomEvent, frozen=True, tag="room_created"):
+class RoomCreated(RoomEvent, frozen=True, kw_only=True, tag="room_created"):
     room_name: str
     game_type: str
     host_id: UserId
     host_username: str
+    max_players: int  # extension: the seats of the table
 
 
-class RoomJoined(_RoomEvent, frozen=True, tag="room_joined"):
+class RoomJoined(RoomEvent, frozen=True, kw_only=True, tag="room_joined"):
     room_name: str
     player: GamePlayer
 
 
-class PlayerLeft(_RoomEvent, frozen=True, tag="player_left"):
+class PlayerLeft(RoomEvent, frozen=True, kw_only=True, tag="player_left"):
     user_id: UserId
     username: str
 
 
-class HostChanged(_RoomEvent, frozen=True, tag="host_changed"):
+class HostChanged(RoomEvent, frozen=True, kw_only=True, tag="host_changed"):
     """Extension: the host left a waiting room and another player took over."""
 
     host_id: UserId
     host_username: str
 
 
-class PlayerRejoined(_RoomEvent, frozen=True, tag="player_rejoined"):
+class PlayerRejoined(RoomEvent, frozen=True, kw_only=True, tag="player_rejoined"):
     user_id: UserId
     username: str
 
 
-class PlayerDisconnected(_RoomEvent, frozen=True, tag="player_disconnected"):
+class PlayerDisconnected(RoomEvent, frozen=True, kw_only=True, tag="player_disconnected"):
     user_id: UserId
     username: str
     grace_seconds: float
     deadline: datetime
 
 
-class PlayerReady(_RoomEvent, frozen=True, tag="player_ready"):
+class PlayerReady(RoomEvent, frozen=True, kw_only=True, tag="player_ready"):
     user_id: UserId
     username: str
 
 
-class RoomState(_RoomEvent, frozen=True, tag="room_state"):
+class RoomState(RoomEvent, frozen=True, kw_only=True, tag="room_state"):
     room: GameRoom
 
 
@@ -86,97 +96,57 @@ class RoomUpdated(RoomSummary, frozen=True, tag="room_updated", tag_field="type"
     """Lobby update: the fields are those of RoomSummary."""
 
 
-class RoomRemoved(_Event, frozen=True, tag="room_removed"):
+class RoomRemoved(Event, frozen=True, tag="room_removed"):
     room_id: RoomId
 
 
-class SpectatorJoined(_RoomEvent, frozen=True, tag="spectator_joined"):
+class SpectatorJoined(RoomEvent, frozen=True, kw_only=True, tag="spectator_joined"):
     user_id: UserId
     username: str
 
 
-class SpectatorLeft(_RoomEvent, frozen=True, tag="spectator_left"):
+class SpectatorLeft(RoomEvent, frozen=True, kw_only=True, tag="spectator_left"):
     user_id: UserId
     username: str
 
 
-class GameStarted(_RoomEvent, frozen=True, tag="game_started"):
+class GameStarted(RoomEvent, frozen=True, kw_only=True, tag="game_started"):
     players: list[GamePlayer]
     first_turn: UserId
 
 
-class TurnChanged(_RoomEvent, frozen=True, tag="turn_changed"):
+class TurnChanged(RoomEvent, frozen=True, kw_only=True, tag="turn_changed"):
     current_turn: UserId
     turn_number: int
     turn_deadline: datetime | None
 
 
-class DiceRolled(_RoomEvent, frozen=True, tag="bigger_dice.rolled"):
-    player_id: UserId
-    player_username: str
-    roll: int
-    new_score: int
-    auto: bool = False
-
-
-class RoundResult(_RoomEvent, frozen=True, tag="bigger_dice.round_result"):
-    round: int
-    player1_id: UserId
-    player1_roll: int
-    player2_id: UserId
-    player2_roll: int
-    winner_id: UserId | None
-    is_tie: bool
-
-
-class GameEnded(_RoomEvent, frozen=True, tag="game_ended"):
+class GameEnded(RoomEvent, frozen=True, kw_only=True, tag="game_ended"):
     winner_id: UserId | None
     winner_username: str | None
     final_scores: list[tuple[UserId, str, int]]
     reason: str  # won | forfeit | disconnected | abandoned
 
 
-class ChatMessage(_RoomEvent, frozen=True, tag="chat_message"):
+class ChatMessage(RoomEvent, frozen=True, kw_only=True, tag="chat_message"):
     user_id: UserId
     username: str
     text: str
     sent_at: datetime
 
 
-class Error(_Event, frozen=True, tag="error", omit_defaults=True):
+class Error(Event, frozen=True, tag="error", omit_defaults=True):
     code: str
     message: str
     socket_id: SocketId
     request_id: str | None = None
 
 
-ServerEvent = (
-    Authenticated
-    | Pong
-    | RoomList
-    | RoomCreated
-    | RoomJoined
-    | PlayerLeft
-    | HostChanged
-    | PlayerRejoined
-    | PlayerDisconnected
-    | PlayerReady
-    | RoomState
-    | RoomUpdated
-    | RoomRemoved
-    | SpectatorJoined
-    | SpectatorLeft
-    | GameStarted
-    | TurnChanged
-    | DiceRolled
-    | RoundResult
-    | GameEnded
-    | ChatMessage
-    | Error
+# The platform's own events (games add theirs through the registry).
+CORE_EVENTS: tuple[type[msgspec.Struct], ...] = (
+    Authenticated, Pong, RoomList, RoomCreated, RoomJoined, PlayerLeft, HostChanged,
+    PlayerRejoined, PlayerDisconnected, PlayerReady, RoomState, RoomUpdated, RoomRemoved,
+    SpectatorJoined, SpectatorLeft, GameStarted, TurnChanged, GameEnded, ChatMessage, Error,
 )
 
-SERVER_TYPES: frozenset[str] = frozenset(
-    str(cls.__struct_config__.tag) for cls in ServerEvent.__args__
-)
-
-__all__ = ["SERVER_TYPES", "ServerEvent", "UserRef"]
+__all__ = ["CORE_EVENTS", "UserRef"]

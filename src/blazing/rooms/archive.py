@@ -2,6 +2,7 @@
 
 from blazing.games import registry
 from blazing.history.base import ChatEntry, GameRecord, PlayerResult
+from blazing.rooms import views
 from blazing.rooms.model import Room
 
 
@@ -10,6 +11,7 @@ def game_record(room: Room) -> GameRecord | None:
     if room.started_at is None or room.finished_at is None:
         return None
     game = registry.get(room.game_type)
+    state = views.game_state(room)
     return GameRecord(
         room_id=room.room_id,
         room_name=room.room_name,
@@ -21,7 +23,7 @@ def game_record(room: Room) -> GameRecord | None:
         ],
         winner_id=room.winner_id,
         reason=room.end_reason or "",
-        rounds=game.rounds(room) if game else [],
+        rounds=game.record(state) if game and state is not None else [],
         chat=[ChatEntry(user_id=c.user_id, username=c.username, text=c.text, sent_at=c.sent_at)
               for c in room.chat],
         started_at=room.started_at,

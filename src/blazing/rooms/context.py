@@ -1,49 +1,12 @@
-"""Inputs of the pure rules: the clock, the dice, the limits and facts the
+"""Inputs of the pure rules: the clock, the randomness, the limits and facts the
 service looked up before calling them. Nothing in the rules reads these from
 the environment, so a game replays exactly from its commands and a seed."""
 
-import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
 
+from blazing.games.base import GameContext, Rng
 from blazing.ids import RoomId
-
-T = TypeVar("T")
-
-
-class Dice(Protocol):
-    """The only source of randomness the rules see."""
-
-    def roll(self, sides: int = 6) -> int:
-        """A fair roll in ``1..sides``."""
-        ...
-
-    def choice(self, options: Sequence[T]) -> T:
-        """One of ``options``, uniformly."""
-        ...
-
-
-class RandomDice:
-    """Dice over a ``random.Random``: seeded in tests, ``SystemRandom`` in production."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self._rng = rng
-
-    @classmethod
-    def seeded(cls, seed: int) -> "RandomDice":
-        return cls(random.Random(seed))
-
-    @classmethod
-    def secure(cls) -> "RandomDice":
-        return cls(random.SystemRandom())
-
-    def roll(self, sides: int = 6) -> int:
-        return self._rng.randint(1, sides)
-
-    def choice(self, options: Sequence[T]) -> T:
-        return self._rng.choice(options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +24,7 @@ class RuleSettings:
 @dataclass(frozen=True, slots=True)
 class Context:
     now: datetime
-    dice: Dice
+    rng: Rng
     settings: RuleSettings = RuleSettings()
     command_id: str = ""
     # Facts looked up by the service before applying a command. A store write
@@ -69,3 +32,7 @@ class Context:
     new_room_id: RoomId | None = None  # id for a room this command creates
     actor_room: RoomId | None = None  # the actor's active room as a player
     name_owner: RoomId | None = None  # active room already holding the requested name
+
+    def game(self) -> GameContext:
+        """What a game's rules may see of this context."""
+        return GameContext(now=self.now, rng=self.rng)

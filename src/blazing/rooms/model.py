@@ -2,18 +2,17 @@
 
 Frozen structs: the pure rules build a new room instead of mutating one, so a
 lost compare-and-set can simply re-run them against the fresh state.
+
+The room knows no game: ``game_state`` is the running game's own tagged struct,
+kept encoded and decoded through the game registry by the room rules.
 """
 
 from datetime import datetime
 
 import msgspec
 
-from blazing.games.bigger_dice.state import BiggerDiceState
 from blazing.ids import RoomId, UserId
 from blazing.protocol.models import GamePlayer, RoomStatus
-
-# Union of every registered game's state struct (each has its own tag).
-GameState = BiggerDiceState
 
 ACTIVE = frozenset({RoomStatus.WAITING, RoomStatus.IN_PROGRESS})
 APPLIED_IDS_KEPT = 64
@@ -62,7 +61,7 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     end_reason: str | None = None
     expires_at: datetime | None = None  # retention of an ended room
     archive_due: datetime | None = None  # history not yet written; retried until it is
-    game_state: GameState | None = None
+    game_state: msgspec.Raw | None = None  # the game's state struct, as JSON
     chat: tuple[ChatLine, ...] = ()
     applied: tuple[str, ...] = ()  # recent command ids, for redelivery dedup
     # Events of the last applied command, stored with the state they belong to so
@@ -81,14 +80,18 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
         return next((s for s in self.spectators if s.user_id == user_id), None)
 
     def member_ids(self) -> list[UserId]:
-        return [p.user_id for p in self.players] + [s.user_id for s in self.spectators]
+        """Who receives the room's events: players still in the game, and spectators."""
+        return [p.user_id for p in self.players if not p.left] + \
+            [s.user_id for s in self.spectators]
 
     def player_ids(self) -> list[UserId]:
-        return [p.user_id for p in self.players]
+        """The seated players still in the game (not those who left it mid-game)."""
+        return [p.user_id for p in self.players if not p.left]
 
     def next_deadline(self) -> datetime | None:
         """The earliest timer this room needs fired, if any."""
-        times = [p.disconnected_until for p in self.players if p.disconnected_until]
+        times = [p.disconnected_until for p in self.players
+                 if p.disconnected_until and not p.left]
         times += [s.disconnected_until for s in self.spectators if s.disconnected_until]
         if self.status == RoomStatus.IN_PROGRESS and self.turn_deadline:
             times.append(self.turn_deadline)

@@ -3,14 +3,23 @@
 Every refusal is a value (``Outcome.error``) and leaves the room untouched.
 Lobby updates are derived at the end by comparing summaries, so no rule has to
 remember to announce its change to the lobby.
+
+The room layer runs every game the same way, through the game interface
+(:mod:`blazing.games.base`): it seats and readies players, calls ``setup`` when the
+table is full and ready, checks that a move comes from one of ``who_acts``, gives
+each turn its deadline (``turn_changed``), calls ``on_timeout`` when it passes and
+``on_player_left`` when a player leaves or runs out of grace, and ends the game when
+``result`` says so. It never names a game.
 """
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 
 from blazing.errors import ErrorCode, ServerFault
+from blazing.games import base as game_api
 from blazing.games import registry
 from blazing.ids import RoomId, UserId
 from blazing.protocol import client as cmd
@@ -23,7 +32,7 @@ from blazing.rooms.lifecycle import refusal
 from blazing.rooms.model import APPLIED_IDS_KEPT, CHAT_LINES_KEPT, ChatLine, Room, Spectator
 from blazing.rooms.tx import Outcome, Tx, is_ended, refuse
 
-Handler = Callable[[Tx, Actor, cmd.ClientMessage], Outcome | None]
+Handler = Callable[[Tx, Actor, cmd.Command], Outcome | None]
 
 
 def apply(room: Room | None, command: ServiceCommand, actor: Actor, ctx: Context) -> Outcome:
@@ -40,8 +49,7 @@ def apply(room: Room | None, command: ServiceCommand, actor: Actor, ctx: Context
     if isinstance(command, UserDisconnected):
         return _finish(room, _disconnected(Tx(room, ctx), command), ctx)
     command_type = str(command.__struct_config__.tag)
-    game = registry.get(room.game_type)
-    kind = "game_action" if game and command_type in game.action_types else command_type
+    kind = "game_action" if isinstance(command, cmd.GameCommand) else command_type
     handler = _HANDLERS.get(kind)
     if handler is None:
         return refuse(room, ErrorCode.UNKNOWN_TYPE, f"{command_type} is not a room command")
@@ -68,10 +76,9 @@ def tick(room: Room, ctx: Context) -> Outcome:
                 and tx.room.is_active):
             _grace_expired(tx, current)
     if (tx.room.status == RoomStatus.IN_PROGRESS and tx.room.turn_deadline is not None
-            and tx.room.turn_deadline <= now):
-        game = registry.get(tx.room.game_type)
-        if game is not None:
-            game.auto_act(tx)
+            and tx.room.turn_deadline <= now and tx.room.current_turn is not None):
+        game, state = _game_of(tx.room)
+        _advance(tx, game, game.on_timeout(state, tx.room.current_turn, tx.ctx.game()))
     if tx.room is room:
         return Outcome(room, room)
     return _finish(room, tx, ctx)
@@ -85,6 +92,12 @@ def _create(command: cmd.CreateRoom, actor: Actor, ctx: Context) -> Tx | Outcome
     if game is None:
         return refuse(None, ErrorCode.INVALID_GAME_TYPE,
                       f"unknown game type {command.game_type[:40]!r}")
+    seats = game.seats.default if command.max_players is None else command.max_players
+    if not game.seats.minimum <= seats <= game.seats.maximum:
+        low, high = game.seats.minimum, game.seats.maximum
+        allowed = str(low) if low == high else f"{low}–{high}"
+        return refuse(None, ErrorCode.INVALID_MESSAGE,
+                      f"`max_players` must be {allowed} for {game.game_type}")
     if ctx.actor_room is not None:
         return refuse(None, ErrorCode.ALREADY_IN_ROOM, "you are already playing in another room")
     if ctx.name_owner is not None:
@@ -100,16 +113,21 @@ def _create(command: cmd.CreateRoom, actor: Actor, ctx: Context) -> Tx | Outcome
         host_id=actor.user_id,
         players=(_new_player(actor, ctx),),
         created_at=ctx.now,
-        max_players=game.max_players,
+        max_players=seats,
     )
     tx = Tx(room, ctx)
-    tx.to_room(ev.RoomCreated, room_name=room.room_name, game_type=room.game_type,
-               host_id=actor.user_id, host_username=actor.username)
+    tx.to_room(_room_created(room, actor.username))
     tx.send_state(actor.user_id)
     return tx
 
 
-def _join(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
+def _room_created(room: Room, host_username: str) -> ev.RoomCreated:
+    return ev.RoomCreated(room_name=room.room_name, game_type=room.game_type,
+                          host_id=room.host_id, host_username=host_username,
+                          max_players=room.max_players)
+
+
+def _join(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
     room, me = tx.room, actor.user_id
     if room.player(me) is not None or tx.ctx.actor_room not in (None, room.room_id):
         return refuse(room, ErrorCode.ALREADY_IN_ROOM, "you are already playing in a room")
@@ -117,15 +135,15 @@ def _join(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
         return refuse(room, ErrorCode.ROOM_FULL, "the room is full")
     if (spectator := room.spectator(me)) is not None:
         tx.update(spectators=tuple(s for s in room.spectators if s.user_id != me))
-        tx.to_room(ev.SpectatorLeft, also=[me], user_id=me, username=spectator.username)
+        tx.to_room(ev.SpectatorLeft(user_id=me, username=spectator.username), also=[me])
     player = _new_player(actor, tx.ctx)
     tx.update(players=(*tx.room.players, player))
-    tx.to_room(ev.RoomJoined, room_name=room.room_name, player=player)
+    tx.to_room(ev.RoomJoined(room_name=room.room_name, player=player))
     tx.send_state(me)
     return None
 
 
-def _ready(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
+def _ready(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
     me = tx.room.player(actor.user_id)
     if me is None:
         return refuse(tx.room, ErrorCode.NOT_IN_ROOM, "only a seated player can get ready")
@@ -133,46 +151,111 @@ def _ready(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
         return None  # idempotent
     tx.update(players=tuple(msgspec.structs.replace(p, is_ready=True)
                             if p.user_id == me.user_id else p for p in tx.room.players))
-    tx.to_room(ev.PlayerReady, user_id=me.user_id, username=me.username)
+    tx.to_room(ev.PlayerReady(user_id=me.user_id, username=me.username))
     room = tx.room
     if len(room.players) == room.max_players and all(p.is_ready for p in room.players):
-        game = registry.get(room.game_type)
-        if game is not None:
-            game.start(tx)
+        _start(tx)
     return None
+
+
+# --- the game ----------------------------------------------------------------------------
+
+
+def _game_of(room: Room) -> tuple[game_api.Game, Any]:
+    """The room's game and its current state; a room in play always has both."""
+    game = registry.get(room.game_type)
+    state = views.game_state(room)
+    if game is None or state is None:
+        raise ServerFault(f"room {room.room_id} has no {room.game_type} game to play")
+    return game, state
+
+
+def _start(tx: Tx) -> None:
+    """Every seat is taken and ready: set the game up and give the first turn."""
+    game = registry.get(tx.room.game_type)
+    if game is None:
+        raise ServerFault(f"room {tx.room.room_id} has an unknown game {tx.room.game_type!r}")
+    seats = [game_api.Seat(user_id=p.user_id, username=p.username) for p in tx.room.players]
+    state = game.setup(seats, tx.ctx.rng)
+    first = game.who_acts(state)[0]
+    tx.set_status("start")
+    tx.update(started_at=tx.ctx.now, game_state=registry.encode_state(state),
+              players=tuple(msgspec.structs.replace(p, score=0) for p in tx.room.players))
+    tx.to_room(ev.GameStarted(players=list(tx.room.players), first_turn=first))
+    _begin_turn(tx, game, state)
+
+
+def _advance(tx: Tx, game: game_api.Game, outcome: game_api.Outcome,
+             ending_reason: str | None = None) -> None:
+    """Take a game's outcome: store its state, show its events and scores, then end
+    the game (``ending_reason`` overrides the game's reason: a forfeit) or start the
+    next turn."""
+    state = outcome.state
+    scores = game.scores(state)
+    tx.update(game_state=registry.encode_state(state), players=tuple(
+        msgspec.structs.replace(p, score=scores.get(p.user_id, p.score))
+        for p in tx.room.players))
+    for event in outcome.events:
+        if isinstance(event, game_api.Private):
+            tx.to_some(event.user_ids, event.event)
+        else:
+            tx.to_room(event, also=tx.leaving)
+    result = game.result(state)
+    if result is not None:
+        tx.end_game(result.winner_id, ending_reason or result.reason)
+        return
+    if outcome.ends_turn or tx.room.current_turn not in game.who_acts(state):
+        _begin_turn(tx, game, state)
+
+
+def _begin_turn(tx: Tx, game: game_api.Game, state: Any) -> None:
+    """The next turn: whoever the game awaits gets a fresh deadline."""
+    acting = game.who_acts(state)
+    if not acting:
+        raise ServerFault(f"{game.game_type} awaits nobody but has no result")
+    deadline = tx.ctx.now + timedelta(seconds=tx.ctx.settings.turn_seconds)
+    number = tx.room.turn_number + 1
+    tx.update(current_turn=acting[0], turn_number=number, turn_deadline=deadline)
+    tx.to_room(ev.TurnChanged(current_turn=acting[0], turn_number=number,
+                              turn_deadline=deadline))
 
 
 # --- leaving, dropping, coming back -----------------------------------------------------
 
 
-def _leave(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
+def _leave(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
     me = tx.room.player(actor.user_id)
     if me is None:
         return refuse(tx.room, ErrorCode.NOT_IN_ROOM, "you are not a player in this room")
     if tx.room.status == RoomStatus.IN_PROGRESS:
-        tx.to_room(ev.PlayerLeft, user_id=me.user_id, username=me.username)
-        _forfeit(tx, me.user_id, "forfeit")
+        _leave_game(tx, me, "forfeit")
     else:
         _remove_waiting_player(tx, me)
     return None
 
 
+def _leave_game(tx: Tx, player: GamePlayer, reason: str) -> None:
+    """``player`` is out of a game in progress (left, or ran out of grace): the game
+    says what that means (a forfeit, an elimination); the seat and score stay."""
+    me = player.user_id
+    tx.leaving.append(me)
+    tx.to_room(ev.PlayerLeft(user_id=me, username=player.username))
+    _set_player(tx, msgspec.structs.replace(player, left=True, disconnected_until=None))
+    game, state = _game_of(tx.room)
+    _advance(tx, game, game.on_player_left(state, me, tx.ctx.game()), ending_reason=reason)
+
+
 def _remove_waiting_player(tx: Tx, player: GamePlayer) -> None:
     me = player.user_id
     tx.update(players=tuple(p for p in tx.room.players if p.user_id != me))
-    tx.to_room(ev.PlayerLeft, also=[me], user_id=me, username=player.username)
+    tx.to_room(ev.PlayerLeft(user_id=me, username=player.username), also=[me])
     if not tx.room.players:
         tx.end_game(None, "abandoned")
         return
     if tx.room.host_id == me:
         heir = tx.room.players[0]
         tx.update(host_id=heir.user_id)
-        tx.to_room(ev.HostChanged, host_id=heir.user_id, host_username=heir.username)
-
-
-def _forfeit(tx: Tx, loser: UserId, reason: str) -> None:
-    winner = next(p.user_id for p in tx.room.players if p.user_id != loser)
-    tx.end_game(winner, reason)
+        tx.to_room(ev.HostChanged(host_id=heir.user_id, host_username=heir.username))
 
 
 def _disconnected(tx: Tx, command: UserDisconnected) -> Tx:
@@ -182,10 +265,10 @@ def _disconnected(tx: Tx, command: UserDisconnected) -> Tx:
     if not tx.room.is_active:
         return tx
     player = tx.room.player(user)
-    if player is not None and player.disconnected_until is None:
+    if player is not None and not player.left and player.disconnected_until is None:
         _set_player(tx, msgspec.structs.replace(player, disconnected_until=until))
-        tx.to_room(ev.PlayerDisconnected, user_id=user, username=player.username,
-                   grace_seconds=grace, deadline=until)
+        tx.to_room(ev.PlayerDisconnected(user_id=user, username=player.username,
+                                         grace_seconds=grace, deadline=until))
     spectator = tx.room.spectator(user)
     if spectator is not None and spectator.disconnected_until is None:
         _set_spectator_dropped(tx, user, until)
@@ -196,11 +279,11 @@ def _grace_expired(tx: Tx, player: GamePlayer) -> None:
     if tx.room.status == RoomStatus.WAITING:
         _remove_waiting_player(tx, player)
         return
-    others_gone = all(p.disconnected_until is not None for p in tx.room.players)
-    if others_gone:
-        tx.end_game(None, "abandoned")
+    in_game = [p for p in tx.room.players if not p.left]
+    if all(p.disconnected_until is not None for p in in_game):
+        tx.end_game(None, "abandoned")  # nobody is left to play
     else:
-        _forfeit(tx, player.user_id, "disconnected")
+        _leave_game(tx, player, "disconnected")
 
 
 def _reconnect_if_dropped(tx: Tx, user: UserId, kind: str) -> None:
@@ -208,13 +291,13 @@ def _reconnect_if_dropped(tx: Tx, user: UserId, kind: str) -> None:
     player = tx.room.player(user)
     if player is not None and player.disconnected_until is not None and tx.room.is_active:
         _set_player(tx, msgspec.structs.replace(player, disconnected_until=None))
-        tx.to_room(ev.PlayerRejoined, user_id=user, username=player.username)
+        tx.to_room(ev.PlayerRejoined(user_id=user, username=player.username))
     spectator = tx.room.spectator(user)
     if spectator is not None and spectator.disconnected_until is not None:
         _set_spectator_dropped(tx, user, None)
 
 
-def _rejoin(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
+def _rejoin(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
     me = actor.user_id
     if tx.room.player(me) is None and tx.room.spectator(me) is None:
         return refuse(tx.room, ErrorCode.NOT_IN_ROOM, "you are not in this room")
@@ -225,7 +308,7 @@ def _rejoin(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
 # --- spectators and chat ---------------------------------------------------------------
 
 
-def _spectate(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
+def _spectate(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
     room, me = tx.room, actor.user_id
     if room.player(me) is not None:
         return refuse(room, ErrorCode.ALREADY_IN_ROOM, "players cannot spectate their own room")
@@ -236,12 +319,12 @@ def _spectate(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | Non
         spectator = Spectator(user_id=me, username=actor.username, avatar_id=actor.avatar_id,
                               joined_at=tx.ctx.now)
         tx.update(spectators=(*room.spectators, spectator))
-        tx.to_room(ev.SpectatorJoined, user_id=me, username=actor.username)
+        tx.to_room(ev.SpectatorJoined(user_id=me, username=actor.username))
     tx.send_state(me)
     return None
 
 
-def _leave_spectate(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
+def _leave_spectate(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
     spectator = tx.room.spectator(actor.user_id)
     if spectator is None:
         return refuse(tx.room, ErrorCode.NOT_IN_ROOM, "you are not watching this room")
@@ -252,13 +335,13 @@ def _leave_spectate(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome
 def _remove_spectator(tx: Tx, spectator: Spectator) -> None:
     me = spectator.user_id
     tx.update(spectators=tuple(s for s in tx.room.spectators if s.user_id != me))
-    tx.to_room(ev.SpectatorLeft, also=[me], user_id=me, username=spectator.username)
+    tx.to_room(ev.SpectatorLeft(user_id=me, username=spectator.username), also=[me])
 
 
-def _chat(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
+def _chat(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
     assert isinstance(command, cmd.ChatSend)
     room, me, now = tx.room, actor.user_id, tx.ctx.now
-    if room.player(me) is None and room.spectator(me) is None:
+    if me not in room.player_ids() and room.spectator(me) is None:
         return refuse(room, ErrorCode.NOT_IN_ROOM, "only players and spectators can chat here")
     window = now - timedelta(seconds=tx.ctx.settings.chat_window_seconds)
     recent = sum(1 for line in room.chat if line.user_id == me and line.sent_at > window)
@@ -266,22 +349,27 @@ def _chat(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
         return refuse(room, ErrorCode.RATE_LIMITED, "you are sending chat messages too fast")
     line = ChatLine(user_id=me, username=actor.username, text=command.text, sent_at=now)
     tx.update(chat=(*room.chat, line)[-CHAT_LINES_KEPT:])
-    tx.to_room(ev.ChatMessage, user_id=me, username=actor.username, text=line.text, sent_at=now)
+    tx.to_room(ev.ChatMessage(user_id=me, username=actor.username, text=line.text,
+                              sent_at=now))
     return None
 
 
 # --- game actions ----------------------------------------------------------------------
 
 
-def _game_action(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
+def _game_action(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
     room = tx.room
-    if room.player(actor.user_id) is None:
-        return refuse(room, ErrorCode.NOT_A_PLAYER, "only players can do that")
-    if room.current_turn != actor.user_id:
+    assert isinstance(command, cmd.GameCommand)
+    game, state = _game_of(room)
+    if type(command) not in game.commands:
+        return refuse(room, ErrorCode.UNKNOWN_TYPE,
+                      f"{command.__struct_config__.tag} is not a move of {room.game_type}")
+    if actor.user_id not in game.who_acts(state):
         return refuse(room, ErrorCode.NOT_YOUR_TURN, "it is not your turn")
-    game = registry.get(room.game_type)
-    assert game is not None
-    game.act(tx, actor.user_id, command)
+    answer = game.apply(state, actor.user_id, command, tx.ctx.game())
+    if isinstance(answer, game_api.Refusal):
+        return refuse(room, answer.code, answer.message)
+    _advance(tx, game, answer)
     return None
 
 
@@ -292,8 +380,8 @@ def _guarded(kind: str, handler: Handler) -> Handler:
     ``NOT_A_PLAYER`` whatever the status.
     """
 
-    def guarded(tx: Tx, actor: Actor, command: cmd.ClientMessage) -> Outcome | None:
-        if kind == "game_action" and tx.room.player(actor.user_id) is None:
+    def guarded(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
+        if kind == "game_action" and actor.user_id not in tx.room.player_ids():
             return refuse(tx.room, ErrorCode.NOT_A_PLAYER, "only players can do that")
         code = refusal(kind, tx.room.status)
         if code is not None:
@@ -343,9 +431,8 @@ def _finish(before: Room | None, result: Tx | Outcome, ctx: Context) -> Outcome:
 def _announce_to_lobby(before: Room | None, tx: Tx) -> None:
     after = tx.room
     if before is None:
-        tx.to_lobby(ev.RoomCreated(room_id=after.room_id, seq=0, room_name=after.room_name,
-                                   game_type=after.game_type, host_id=after.host_id,
-                                   host_username=after.players[0].username))
+        tx.to_lobby(msgspec.structs.replace(_room_created(after, after.players[0].username),
+                                            room_id=after.room_id))
         tx.to_lobby(ev.RoomUpdated(**msgspec.structs.asdict(views.summary(after))))
         return
     if is_ended(after):
@@ -379,7 +466,7 @@ def archived(room: Room, ok: bool, ctx: Context, retry_seconds: float) -> Room:
     return msgspec.structs.replace(room, archive_due=due, version=room.version + 1)
 
 
-def room_key_for(command: cmd.ClientMessage) -> RoomId | None:
+def room_key_for(command: cmd.Command) -> RoomId | None:
     """The room id a command names, if it names one by id."""
     room_id = getattr(command, "room_id", None)
     return RoomId(room_id) if isinstance(room_id, str) else None

@@ -19,6 +19,7 @@ import msgspec
 
 from blazing import metrics
 from blazing.bus.base import Bus, consume
+from blazing.codec import decode_service_command, encode, peek_request_id
 from blazing.errors import (
     ClientError,
     Conflict,
@@ -26,11 +27,11 @@ from blazing.errors import (
     ErrorCode,
     ServerFault,
 )
+from blazing.games.base import Rng
 from blazing.history.base import HistoryStore
 from blazing.ids import GatewayId, RoomId, UserId
 from blazing.protocol import client as cmd
 from blazing.protocol import server as ev
-from blazing.protocol.codec import decode_service_command, encode, peek_request_id
 from blazing.protocol.envelope import (
     Actor,
     Audience,
@@ -46,7 +47,7 @@ from blazing.protocol.envelope import (
 )
 from blazing.rooms import rules, views
 from blazing.rooms.archive import game_record
-from blazing.rooms.context import Context, Dice, RuleSettings
+from blazing.rooms.context import Context, RuleSettings
 from blazing.rooms.model import OutboxEntry, Room
 from blazing.rooms.tx import Emit, Outcome
 from blazing.state.base import PresenceStore, RoomStore, plan_commit
@@ -86,12 +87,12 @@ class GameService:
         store: RoomStore,
         history: HistoryStore,
         presence: PresenceStore,
-        dice: Dice,
+        rng: Rng,
         settings: ServiceSettings | None = None,
         clock: Clock = utc_now,
     ) -> None:
         self._bus, self._store, self._history, self._presence = bus, store, history, presence
-        self._dice = dice
+        self._rng = rng
         self._settings = settings or ServiceSettings()
         self._clock = clock
         self._tasks: list[asyncio.Task[None]] = []
@@ -168,7 +169,7 @@ class GameService:
         else:
             await self._apply(command_id, command, actor, await self._room_id_of(command))
 
-    async def _room_id_of(self, command: cmd.ClientMessage) -> RoomId | None:
+    async def _room_id_of(self, command: cmd.Command) -> RoomId | None:
         if isinstance(command, cmd.CreateRoom):
             return None
         if isinstance(command, cmd.JoinRoom) and command.room_id is None:
@@ -209,7 +210,7 @@ class GameService:
             name_owner = await self._store.room_named(command.room_name)
         elif isinstance(command, cmd.JoinRoom):
             actor_room = await self._store.player_room(actor.user_id)
-        return Context(now=self._clock(), dice=self._dice, settings=self._settings.rules,
+        return Context(now=self._clock(), rng=self._rng, settings=self._settings.rules,
                        command_id=command_id, new_room_id=new_room_id,
                        actor_room=actor_room, name_owner=name_owner)
 
@@ -295,7 +296,7 @@ class GameService:
             room = await self._store.load(room_id)
             if room is None:
                 return
-            ctx = Context(now=self._clock(), dice=self._dice, settings=self._settings.rules)
+            ctx = Context(now=self._clock(), rng=self._rng, settings=self._settings.rules)
             if room.archive_due is not None and room.archive_due <= ctx.now:
                 ok = await self._archive(room)
                 after = rules.archived(room, ok, ctx, self._settings.archive_retry_seconds)
@@ -362,9 +363,9 @@ class GameService:
         with metrics.PUBLISH_EVENTS.time():
             await self._bus.publish_many(self._settings.topics.events, envelopes)
 
-    async def _send_error(self, command_id: str, actor: Actor, key: str, code: ErrorCode,
+    async def _send_error(self, command_id: str, actor: Actor, key: str, code: str,
                           message: str, request_id: str | None) -> None:
-        metrics.errors_of(code.value).inc()
+        metrics.errors_of(str(code)).inc()
         error = ev.Error(code=code, message=message, socket_id=actor.socket_id,
                          request_id=request_id)
         emit = Emit(Audience(type=AudienceType.USER, user_ids=[actor.user_id],

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from blazing.errors import ClientError, ErrorCode
+from blazing.errors import ClientError
 from blazing.ids import UserId
 from blazing.protocol import server as ev
 from blazing.protocol.envelope import Audience, AudienceType
@@ -42,7 +42,7 @@ class Outcome:
         return self.before is not self.after
 
 
-def refuse(room: Room | None, code: ErrorCode, message: str) -> Outcome:
+def refuse(room: Room | None, code: str, message: str) -> Outcome:
     return Outcome(room, room, (), ClientError(code, message))
 
 
@@ -51,23 +51,33 @@ class Tx:
     room: Room
     ctx: Context
     emits: list[Emit] = field(default_factory=list)
+    # Players leaving in this command who still get its room events (their own
+    # departure, and the game's end it causes).
+    leaving: list[UserId] = field(default_factory=list)
 
     def update(self, **changes: Any) -> None:
         self.room = msgspec.structs.replace(self.room, **changes)
 
-    def to_room(
-        self, event_type: type[ev._RoomEvent], also: Iterable[UserId] = (), **fields: Any
-    ) -> None:
-        """Send a room event to every member (and ``also``), with the next seq."""
+    def to_room(self, event: ev.RoomEvent, also: Iterable[UserId] = ()) -> None:
+        """Send a room event to every member (and ``also``), stamped with the room id
+        and the next seq."""
         seq = self.room.seq + 1
         self.update(seq=seq)
-        event = event_type(room_id=self.room.room_id, seq=seq, **fields)
         members = self.room.member_ids()
         members += [u for u in also if u not in members]
-        self.emits.append(
-            Emit(Audience(type=AudienceType.ROOM, user_ids=members, room_id=self.room.room_id),
-                 event)
-        )
+        self._emit_to_room(members, msgspec.structs.replace(
+            event, room_id=self.room.room_id, seq=seq))
+
+    def to_some(self, user_ids: Iterable[UserId], event: ev.RoomEvent) -> None:
+        """A room event only ``user_ids`` receive (hidden information): it takes no
+        seq, so the other members see no gap."""
+        members = set(self.room.member_ids())
+        self._emit_to_room([u for u in user_ids if u in members],
+                           msgspec.structs.replace(event, room_id=self.room.room_id, seq=0))
+
+    def _emit_to_room(self, user_ids: list[UserId], event: ev.RoomEvent) -> None:
+        self.emits.append(Emit(Audience(type=AudienceType.ROOM, user_ids=user_ids,
+                                        room_id=self.room.room_id), event))
 
     def to_user(self, user_id: UserId, event: msgspec.Struct) -> None:
         self.emits.append(Emit(Audience(type=AudienceType.USER, user_ids=[user_id]), event))
@@ -76,10 +86,11 @@ class Tx:
         self.emits.append(Emit(Audience(type=AudienceType.LOBBY), event))
 
     def send_state(self, user_id: UserId) -> None:
+        """The whole room as ``user_id`` may see it (``room_state``)."""
         self.to_user(
             user_id,
             ev.RoomState(room_id=self.room.room_id, seq=self.room.seq,
-                         room=views.game_room(self.room)),
+                         room=views.game_room(self.room, user_id)),
         )
 
     def set_status(self, action: str) -> None:
@@ -104,13 +115,12 @@ class Tx:
         if started:
             self.update(archive_due=now)  # the service writes history from its timer loop
             winner = self.room.player(winner_id) if winner_id is not None else None
-            self.to_room(
-                ev.GameEnded,
+            self.to_room(ev.GameEnded(
                 winner_id=winner_id,
                 winner_username=winner.username if winner else None,
                 final_scores=[(p.user_id, p.username, p.score) for p in self.room.players],
                 reason=reason,
-            )
+            ), also=self.leaving)
 
     def outcome(self, before: Room | None) -> Outcome:
         return Outcome(before, self.room, tuple(self.emits))

@@ -1,10 +1,26 @@
 """What clients see of a room: the full ``GameRoom`` and the lobby summary."""
 
+from typing import Any
+
+from blazing.games import registry
+from blazing.ids import UserId
 from blazing.protocol.models import GameRoom, RoomSummary, UserRef
 from blazing.rooms.model import Room
 
 
-def game_room(room: Room) -> GameRoom:
+def game_state(room: Room) -> Any:
+    """The running game's state struct (None before the game starts)."""
+    if room.game_state is None:
+        return None
+    return registry.decode_state(room.game_type, room.game_state)
+
+
+def game_room(room: Room, viewer: UserId | None) -> GameRoom:
+    """The room as ``viewer`` may see it: the game decides what of its state shows (a
+    spectator, or a player who left the game, sees what a spectator sees)."""
+    state = game_state(room)
+    game = registry.get(room.game_type)
+    seen_by = viewer if viewer in room.player_ids() else None
     return GameRoom(
         room_id=room.room_id,
         room_name=room.room_name,
@@ -24,7 +40,7 @@ def game_room(room: Room) -> GameRoom:
         turn_deadline=room.turn_deadline,
         spectator_users=[UserRef(user_id=s.user_id, username=s.username) for s in room.spectators],
         end_reason=room.end_reason,
-        game_state=room.game_state,  # all of it is public for the games we have
+        game_state=None if state is None or game is None else game.view(state, seen_by),
     )
 
 

@@ -3,9 +3,10 @@
 Routes:
 ``GET /ws/games`` WebSocket; ``GET /games`` the page; ``GET /static/*``;
 ``GET /healthz`` liveness; ``GET /readyz`` dependencies; ``GET /api/session``
-who the cookie says you are; ``POST /api/dev/login`` / ``POST /api/dev/logout``
-(dev login only); ``GET /api/games/history?user_id=&limit=`` and
-``GET /api/games/history/{room_id}`` (public).
+who the cookie says you are; ``GET /api/games`` the games and their messages;
+``POST /api/dev/login`` / ``POST /api/dev/logout`` (dev login only);
+``GET /api/games/history?user_id=&limit=`` and ``GET /api/games/history/{room_id}``
+(public).
 """
 
 import hashlib
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from blazing import metrics
 from blazing.errors import DependencyUnavailable
+from blazing.games import registry
 from blazing.gateway.aiohttp_transport import websocket_handler
 from blazing.gateway.auth import AuthError, TokenVerifier, issue_token
 from blazing.gateway.server import AUTH_COOKIE, WS_PATH, Gateway
@@ -63,6 +65,10 @@ def build_app(
 
     async def games_page(request: web.Request) -> web.StreamResponse:
         return web.FileResponse(WEB_DIR / "games.html")
+
+    async def game_catalogue(request: web.Request) -> web.Response:
+        """The games this server runs: seats and wire messages (for the page)."""
+        return _json({"games": registry.catalogue()})
 
     async def root(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound("/games")
@@ -109,6 +115,7 @@ def build_app(
     app.router.add_get(WS_PATH, websocket_handler(gateway))
     _probe_routes(app, probes, lambda: {"connections": gateway.connection_count})
     app.router.add_get("/api/session", session)
+    app.router.add_get("/api/games", game_catalogue)
     app.router.add_get("/api/games/history", history_for_user)
     app.router.add_get("/api/games/history/{room_id}", history_for_room)
     if (WEB_DIR / "static").is_dir():

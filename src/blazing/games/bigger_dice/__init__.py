@@ -1,1 +1,2 @@
-"""Bigger Dice: two players, higher roll wins the round, first to 10 wins."""
+"""Bigger Dice: 2-10 players roll in turn; the single highest roll of a round scores a
+point; first to 10 wins."""

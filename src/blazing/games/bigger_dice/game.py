@@ -1,115 +1,160 @@
-"""Bigger Dice rules (SPEC §4), pure.
+"""Bigger Dice rules (SPEC §4 and §10), pure.
 
-A round is two rolls: ``order[0]`` opens it, ``order[1]`` closes it. The higher
-roll scores a point; a tie scores nothing. First to ``WINNING_SCORE`` wins.
+A random player opens; the turn order is fixed for the game. Every round each active
+player rolls once, in order; the single highest roll scores one point. A tie for the
+highest roll scores nothing: with two players the next round starts (the seed's rule),
+with three or more only the tied roll again, in order, in the same round, until one
+roll is highest. A player who leaves keeps their score and no longer rolls; the last
+one left wins. First to ``WINNING_SCORE`` wins.
 """
 
-from datetime import timedelta
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
 
 from blazing.errors import ServerFault
-from blazing.games.bigger_dice.state import BiggerDiceState, Round
+from blazing.games.base import (
+    GameContext,
+    Outcome,
+    Private,
+    Refusal,
+    Result,
+    Rng,
+    Seat,
+    SeatOption,
+)
+from blazing.games.bigger_dice.messages import (
+    BiggerDiceState,
+    Pass,
+    Roll,
+    Rolled,
+    RoundResult,
+    TiebreakStarted,
+)
 from blazing.ids import UserId
-from blazing.protocol import server as ev
-from blazing.protocol.client import ClientMessage
-from blazing.protocol.models import GamePlayer
-from blazing.rooms.model import Room
-from blazing.rooms.tx import Tx
+from blazing.protocol.client import GameCommand
+from blazing.protocol.server import GameEvent
 
 WINNING_SCORE = 10
-ROLL = "bigger_dice.roll"
+SIDES = 6
+TIEBREAK_FROM = 3  # seats from which a tie is rolled off among the tied
 
 
 class BiggerDice:
-    game_type = "bigger_dice"
-    max_players = 2
-    action_types = frozenset({ROLL})
+    game_type: str = "bigger_dice"
+    title: str = "Bigger Dice"
+    seats: SeatOption = SeatOption(minimum=2, maximum=10, default=2)
+    state_type: type[msgspec.Struct] = BiggerDiceState
+    commands: tuple[type[GameCommand], ...] = (Roll,)
+    events: tuple[type[GameEvent], ...] = (Rolled, RoundResult, TiebreakStarted)
+    error_codes: frozenset[str] = frozenset()
 
-    def start(self, tx: Tx) -> None:
-        players = tx.room.player_ids()
-        first = tx.ctx.dice.choice(players)
-        second = next(p for p in players if p != first)
-        tx.set_status("start")
-        tx.update(
-            started_at=tx.ctx.now,
-            game_state=BiggerDiceState(order=(first, second)),
-            players=tuple(msgspec.structs.replace(p, score=0) for p in tx.room.players),
-        )
-        tx.to_room(ev.GameStarted, players=list(tx.room.players), first_turn=first)
-        self._give_turn(tx, first, turn_number=1)
+    def setup(self, players: Sequence[Seat], rng: Rng) -> BiggerDiceState:
+        opener = rng.choice(range(len(players)))
+        turn = [*players[opener:], *players[:opener]]
+        order = tuple(p.user_id for p in turn)
+        return BiggerDiceState(order=order, names=tuple(p.username for p in turn),
+                               rollers=order)
 
-    def act(self, tx: Tx, actor: UserId, action: ClientMessage) -> None:
-        self._roll(tx, actor, auto=False)
+    def apply(self, state: BiggerDiceState, actor: UserId, action: GameCommand,
+              ctx: GameContext) -> Outcome | Refusal:
+        if not isinstance(action, Roll):
+            raise ServerFault(f"bigger_dice cannot apply {type(action).__name__}")
+        return _roll(state, actor, ctx.rng.roll(SIDES), auto=False)
 
-    def auto_act(self, tx: Tx) -> None:
-        if tx.room.current_turn is None:
-            raise ServerFault("auto-roll without a current turn")
-        self._roll(tx, tx.room.current_turn, auto=True)
+    def who_acts(self, state: BiggerDiceState) -> tuple[UserId, ...]:
+        if state.winner_id is not None:
+            return ()
+        return (state.rollers[len(state.pending)],)
 
-    def rounds(self, room: Room) -> list[dict[str, Any]]:
-        # Rolls as objects, not [user, roll] pairs: documents must avoid nested arrays
-        # (the MongoDB-protocol server we test with cannot store them).
-        return [{"round": r.round, "rolls": [{"user_id": u, "roll": v} for u, v in r.rolls],
-                 "winner_id": r.winner_id, "is_tie": r.is_tie} for r in _state(room).rounds]
+    def on_timeout(self, state: BiggerDiceState, player: UserId,
+                   ctx: GameContext) -> Outcome:
+        return _roll(state, player, ctx.rng.roll(SIDES), auto=True)
 
-    def _roll(self, tx: Tx, roller: UserId, *, auto: bool) -> None:
-        state = _state(tx.room)
-        value = tx.ctx.dice.roll(6)
-        pending = (*state.pending, (roller, value))
-        round_result: Round | None = None
-        if len(pending) == 2:
-            (p1, r1), (p2, r2) = pending
-            winner = p1 if r1 > r2 else p2 if r2 > r1 else None
-            round_result = Round(round=len(state.rounds) + 1, rolls=pending, winner_id=winner,
-                                 is_tie=winner is None)
-            state = msgspec.structs.replace(state, pending=(),
-                                            rounds=(*state.rounds, round_result))
-            if winner is not None:
-                tx.update(players=tuple(_scored(p, winner) for p in tx.room.players))
-        else:
-            state = msgspec.structs.replace(state, pending=pending)
-        tx.update(game_state=state)
+    def on_player_left(self, state: BiggerDiceState, player: UserId,
+                       ctx: GameContext) -> Outcome:
+        if player in state.out or state.winner_id is not None:
+            return Outcome(state, ends_turn=False)
+        was_to_roll = player in self.who_acts(state)
+        out = (*state.out, player)
+        active = [p for p in state.order if p not in out]
+        if len(active) == 1:  # the last one left wins
+            return Outcome(msgspec.structs.replace(state, out=out, winner_id=active[0]))
+        rollers = tuple(p for p in state.rollers if p != player)
+        pending = tuple((p, v) for p, v in state.pending if p != player)
+        state = msgspec.structs.replace(state, out=out, rollers=rollers, pending=pending)
+        tiebreak = len(rollers) < len(_active(state))
+        if len(pending) == len(rollers) or (tiebreak and len(rollers) == 1):
+            # Everyone left in this pass has rolled (or one contender of a tiebreak is
+            # left unopposed): judge it now.
+            state, events = _judge(state)
+            return Outcome(state, tuple(events))
+        return Outcome(state, ends_turn=was_to_roll)
 
-        me = _player(tx.room, roller)
-        tx.to_room(ev.DiceRolled, player_id=roller, player_username=me.username, roll=value,
-                   new_score=me.score, auto=auto)
-        if round_result is not None:
-            (p1, r1), (p2, r2) = round_result.rolls
-            tx.to_room(ev.RoundResult, round=round_result.round, player1_id=p1, player1_roll=r1,
-                       player2_id=p2, player2_roll=r2, winner_id=round_result.winner_id,
-                       is_tie=round_result.is_tie)
-        champion = next((p for p in tx.room.players if p.score >= WINNING_SCORE), None)
-        if champion is not None:
-            tx.end_game(champion.user_id, "won")
-            return
-        opener, closer = state.order
-        self._give_turn(tx, closer if roller == opener else opener,
-                        turn_number=tx.room.turn_number + 1)
+    def result(self, state: BiggerDiceState) -> Result | None:
+        return None if state.winner_id is None else Result(state.winner_id)
 
-    @staticmethod
-    def _give_turn(tx: Tx, user_id: UserId, *, turn_number: int) -> None:
-        deadline = tx.ctx.now + timedelta(seconds=tx.ctx.settings.turn_seconds)
-        tx.update(current_turn=user_id, turn_number=turn_number, turn_deadline=deadline)
-        tx.to_room(ev.TurnChanged, current_turn=user_id, turn_number=turn_number,
-                   turn_deadline=deadline)
+    def scores(self, state: BiggerDiceState) -> Mapping[UserId, int]:
+        return _scores(state)
+
+    def view(self, state: BiggerDiceState, viewer: UserId | None) -> BiggerDiceState:
+        return state  # nothing is hidden in this game
+
+    def record(self, state: BiggerDiceState) -> list[dict[str, Any]]:
+        # Rolls as objects, not [user, roll] pairs: no array directly in an array.
+        return [{"round": p.round, "rolls": [{"user_id": u, "roll": v} for u, v in p.rolls],
+                 "winner_id": p.winner_id, "is_tie": p.is_tie} for p in state.rounds]
 
 
-def _state(room: Room) -> BiggerDiceState:
-    if not isinstance(room.game_state, BiggerDiceState):
-        raise ServerFault(f"room {room.room_id} has no bigger_dice state")
-    return room.game_state
+def _active(state: BiggerDiceState) -> tuple[UserId, ...]:
+    return tuple(p for p in state.order if p not in state.out)
 
 
-def _player(room: Room, user_id: UserId) -> GamePlayer:
-    player = room.player(user_id)
-    if player is None:
-        raise ServerFault(f"user {user_id} is not a player of {room.room_id}")
-    return player
+def _scores(state: BiggerDiceState) -> dict[UserId, int]:
+    """Rounds won (a tiebreak's decisive pass is the round's point)."""
+    won = Counter(p.winner_id for p in state.rounds if p.winner_id is not None)
+    return {user: won[user] for user in state.order}
 
 
-def _scored(player: GamePlayer, winner: UserId) -> GamePlayer:
-    if player.user_id != winner:
-        return player
-    return msgspec.structs.replace(player, score=player.score + 1)
+def _name(state: BiggerDiceState, user: UserId) -> str:
+    return state.names[state.order.index(user)]
+
+
+def _roll(state: BiggerDiceState, roller: UserId, value: int, *, auto: bool) -> Outcome:
+    state = msgspec.structs.replace(state, pending=(*state.pending, (roller, value)))
+    events: list[GameEvent | Private] = []
+    if len(state.pending) == len(state.rollers):
+        state, events = _judge(state)
+    rolled = Rolled(player_id=roller, player_username=_name(state, roller), roll=value,
+                    new_score=_scores(state)[roller], auto=auto)
+    return Outcome(state, (rolled, *events))
+
+
+def _judge(state: BiggerDiceState) -> tuple[BiggerDiceState, list[GameEvent | Private]]:
+    """Judge the pass in ``pending``: a point for a single highest roll, else a tie."""
+    rolls = state.pending
+    best = max((v for _, v in rolls), default=0)
+    top = tuple(p for p, v in rolls if v == best) if rolls else state.rollers
+    winner = top[0] if len(top) == 1 else None
+    judged = Pass(round=state.round, rolls=rolls, winner_id=winner, is_tie=winner is None)
+    state = msgspec.structs.replace(state, pending=(), rounds=(*state.rounds, judged))
+    events: list[GameEvent | Private] = [_round_result(state, judged)]
+    if winner is None and len(state.order) >= TIEBREAK_FROM:
+        state = msgspec.structs.replace(state, rollers=top)
+        events.append(TiebreakStarted(round=state.round, players=list(top)))
+        return state, events
+    if winner is not None and _scores(state)[winner] >= WINNING_SCORE:
+        return msgspec.structs.replace(state, winner_id=winner), events
+    return msgspec.structs.replace(state, round=state.round + 1, rollers=_active(state)), events
+
+
+def _round_result(state: BiggerDiceState, judged: Pass) -> RoundResult:
+    seed_fields: dict[str, Any] = {}
+    if len(state.order) == 2 and len(judged.rolls) == 2:
+        (p1, r1), (p2, r2) = judged.rolls
+        seed_fields = {"player1_id": p1, "player1_roll": r1, "player2_id": p2,
+                       "player2_roll": r2}
+    return RoundResult(round=judged.round, winner_id=judged.winner_id, is_tie=judged.is_tie,
+                       rolls=list(judged.rolls), **seed_fields)

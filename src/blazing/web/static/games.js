@@ -742,6 +742,16 @@ class GamesPage {
     announce(`${roomView.roundSentence(round, this.room, this.me)}.`);
   }
 
+  onTiebreakStarted(message) {
+    if (!this.isCurrent(message)) return;
+    announce(`Tie in round ${message.round}: the tied players roll again.`);
+  }
+
+  onOtherGameEvent(message) {
+    // This page draws Bigger Dice only; rooms of other games are not offered here.
+    console.warn(`blazing: ${message.type} is not drawn by this page`);
+  }
+
   onGameEnded(message) {
     if (!this.isCurrent(message)) return;
     const scores = new Map(message.final_scores.map(([uid, , score]) => [uid, score]));

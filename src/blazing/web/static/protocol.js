@@ -24,6 +24,9 @@ export const SERVER_EVENTS = Object.freeze({
   "turn_changed": "onTurnChanged",
   "bigger_dice.rolled": "onDiceRolled",
   "bigger_dice.round_result": "onRoundResult",
+  "bigger_dice.tiebreak_started": "onTiebreakStarted",
+  "tic_tac_toe.moved": "onOtherGameEvent",
+  "tic_tac_toe.game_result": "onOtherGameEvent",
   "game_ended": "onGameEnded",
   "chat_message": "onChatMessage",
   "error": "onError",
@@ -34,7 +37,7 @@ export const SERVER_TYPES = Object.freeze(Object.keys(SERVER_EVENTS));
 // Client → server command types (src/blazing/protocol/client.py CLIENT_TYPES).
 export const CLIENT_TYPES = Object.freeze([
   "auth", "ping", "list_rooms", "create_room", "join_room", "leave_room", "rejoin_room",
-  "ready", "spectate", "leave_spectate", "bigger_dice.roll", "chat_send",
+  "ready", "spectate", "leave_spectate", "bigger_dice.roll", "tic_tac_toe.move", "chat_send",
 ]);
 
 export const GAME_TYPE = "bigger_dice";

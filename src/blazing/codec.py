@@ -1,26 +1,40 @@
-"""Turn client frames into typed commands and events into bytes.
+"""Every message on the wire, the platform's and each registered game's, and the
+one way to turn client frames into typed commands and events into bytes.
 
 ``decode_client`` is the single entry for untrusted input: it either returns a
 validated command or raises :class:`ClientError` with ``INVALID_MESSAGE`` (with
 the offending field named) or ``UNKNOWN_TYPE``. It never raises anything else.
+
+The unions of commands and events are assembled here from :mod:`blazing.protocol`
+(the platform's messages) and :mod:`blazing.games.registry` (each game's), so a new
+game's messages need no list kept by hand.
 """
 
 import unicodedata
-from typing import Any
+from typing import Any, Union
 
 import msgspec
 
 from blazing.errors import ClientError, ErrorCode
+from blazing.games import registry
 from blazing.ids import UserId
-from blazing.protocol import client
-from blazing.protocol.client import CLIENT_TYPES, ClientMessage
-from blazing.protocol.envelope import ServiceCommand
+from blazing.protocol import client, server
+from blazing.protocol.client import Command
+from blazing.protocol.envelope import ServiceCommand, UserDisconnected
 
 ROOM_NAME_MAX = 64
 CHAT_TEXT_MAX = 500
 
-_client_decoder = msgspec.json.Decoder(ClientMessage)
-_service_decoder = msgspec.json.Decoder(ServiceCommand)
+CLIENT_COMMANDS: tuple[type[Command], ...] = (*client.CORE_COMMANDS, *registry.commands())
+SERVER_EVENTS: tuple[type[msgspec.Struct], ...] = (*server.CORE_EVENTS, *registry.events())
+CLIENT_TYPES: frozenset[str] = frozenset(str(c.__struct_config__.tag) for c in CLIENT_COMMANDS)
+SERVER_TYPES: frozenset[str] = frozenset(str(e.__struct_config__.tag) for e in SERVER_EVENTS)
+
+# Runtime unions for msgspec's tagged decoding (built from the tuples above).
+_client_union: Any = Union[CLIENT_COMMANDS]  # noqa: UP007  # a union built at run time
+_client_decoder = msgspec.json.Decoder(_client_union)
+_service_decoder = msgspec.json.Decoder(Union[(*CLIENT_COMMANDS, UserDisconnected)])
+_server_decoder = msgspec.json.Decoder(Union[SERVER_EVENTS])  # noqa: UP007
 _encoder = msgspec.json.Encoder()
 
 
@@ -49,17 +63,23 @@ def peek_request_id(frame: bytes) -> str | None:
     return rid if isinstance(rid, str) and len(rid) <= 64 else None
 
 
-def decode_client(frame: bytes | str) -> ClientMessage:
+def decode_client(frame: bytes | str) -> Command:
     """Decode and validate one client frame."""
-    message: ClientMessage = _decode(_client_decoder, frame)
+    message: Command = _decode(_client_decoder, frame)
     return validate(message)
+
+
+def decode_server_event(data: bytes | str) -> server.Event:
+    """Decode an event as a client would (tests and tools; ``msgspec`` errors raise)."""
+    event: server.Event = _server_decoder.decode(data)
+    return event
 
 
 def decode_service_command(payload: bytes) -> ServiceCommand:
     """Decode a command payload taken off the bus (already checked by a gateway,
     validated again because the bus is a trust boundary too)."""
     message: ServiceCommand = _decode(_service_decoder, payload)
-    if isinstance(message, client._Command):
+    if isinstance(message, Command):
         return validate(message)
     return message
 
@@ -93,7 +113,7 @@ def _explain(frame: bytes | str, detail: str) -> ClientError:
     return ClientError(ErrorCode.INVALID_MESSAGE, detail)
 
 
-def claimed_user_id(message: ClientMessage) -> UserId | None:
+def claimed_user_id(message: Command) -> UserId | None:
     """The ``user_id`` a command claims, normalised; ``INVALID_MESSAGE`` if unusable."""
     raw = message.user_id
     if raw is None:
@@ -107,7 +127,7 @@ def claimed_user_id(message: ClientMessage) -> UserId | None:
     return UserId(raw)
 
 
-def validate(message: ClientMessage) -> ClientMessage:
+def validate(message: Command) -> Command:
     """Checks msgspec cannot express: trimmed lengths and printable names."""
     claimed_user_id(message)
     if isinstance(message, client.CreateRoom):

@@ -1,0 +1,79 @@
+"""Bigger Dice's wire messages (SPEC §4 and §10) and its stored state."""
+
+from typing import Annotated
+
+import msgspec
+
+from blazing.ids import UserId
+from blazing.protocol.client import GameCommand
+from blazing.protocol.server import GameEvent
+
+# --- client → server ------------------------------------------------------------------
+
+
+class Roll(GameCommand, frozen=True, tag="bigger_dice.roll"):
+    """Roll on your turn; the server rolls the die."""
+
+
+# --- server → client ------------------------------------------------------------------
+
+
+class Rolled(GameEvent, frozen=True, kw_only=True, tag="bigger_dice.rolled"):
+    player_id: UserId
+    player_username: str
+    roll: int
+    new_score: int  # the roller's score after this roll was judged
+    auto: bool = False  # the server rolled because the turn's deadline passed
+
+
+class RoundResult(GameEvent, frozen=True, kw_only=True, tag="bigger_dice.round_result",
+                  omit_defaults=True):
+    """One judged pass. Two-player games carry the seed's ``player1_*``/``player2_*``
+    fields (opener, closer); every game carries ``rolls`` in turn order."""
+
+    round: int
+    player1_id: UserId | None = None
+    player1_roll: int | None = None
+    player2_id: UserId | None = None
+    player2_roll: int | None = None
+    winner_id: UserId | None
+    is_tie: bool
+    rolls: list[tuple[UserId, int]]
+
+
+class TiebreakStarted(GameEvent, frozen=True, kw_only=True, tag="bigger_dice.tiebreak_started"):
+    """Three or more players tied for the highest roll: only they roll again, in
+    ``players`` order, in the same round."""
+
+    round: int
+    players: list[UserId]
+
+
+# --- state ----------------------------------------------------------------------------
+
+Rolls = tuple[tuple[UserId, int], ...]
+
+
+class Pass(msgspec.Struct, frozen=True, kw_only=True):
+    """A judged pass of rolls: a round, or a tiebreak of one."""
+
+    round: int
+    rolls: Rolls
+    winner_id: UserId | None
+    is_tie: bool
+
+
+class BiggerDiceState(msgspec.Struct, frozen=True, kw_only=True, tag="bigger_dice"):
+    """``order`` is the turn order, fixed for the game (``order[0]`` opens every round);
+    ``names`` are the usernames in the same order. ``rollers`` roll in the current pass
+    (every active player, or the tied ones in a tiebreak) and ``pending`` holds the
+    rolls of that pass so far."""
+
+    order: tuple[UserId, ...]
+    names: tuple[str, ...]
+    rollers: tuple[UserId, ...]
+    round: Annotated[int, msgspec.Meta(ge=1)] = 1
+    pending: Rolls = ()
+    rounds: tuple[Pass, ...] = ()
+    out: tuple[UserId, ...] = ()  # left the game: they keep their score, they do not roll
+    winner_id: UserId | None = None
