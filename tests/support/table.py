@@ -12,7 +12,8 @@ from blazing.games.bigger_dice.messages import Roll
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.protocol import client as cmd
 from blazing.protocol.envelope import Actor, ServiceCommand, UserDisconnected
-from blazing.rooms import rules
+from blazing.protocol.models import RoomStatus
+from blazing.rooms import rules, views
 from blazing.rooms.context import Context, RuleSettings
 from blazing.rooms.model import Room
 from blazing.rooms.tx import Emit, Outcome
@@ -77,8 +78,10 @@ class Table:
 
     # --- shorthands --------------------------------------------------------------------
 
-    def create(self, user_id: int = 1, name: str = "Table") -> Outcome:
-        return self.do(user_id, cmd.CreateRoom(game_type="bigger_dice", room_name=name))
+    def create(self, user_id: int = 1, name: str = "Table", *, game_type: str = "bigger_dice",
+               seats: int | None = None) -> Outcome:
+        return self.do(user_id, cmd.CreateRoom(game_type=game_type, room_name=name,
+                                               max_players=seats))
 
     def join(self, user_id: int) -> Outcome:
         return self.do(user_id, cmd.JoinRoom(room_id=ROOM))
@@ -104,12 +107,27 @@ class Table:
     def drop(self, user_id: int) -> Outcome:
         return self.do(user_id, UserDisconnected(user_id=UserId(user_id), at=self.now))
 
-    def start(self) -> None:
-        """Players 1 and 2 seated and ready: the game is in progress."""
-        self.create(1)
-        self.join(2)
-        self.ready(1)
-        self.ready(2)
+    def start(self, players: int = 2, game_type: str = "bigger_dice") -> None:
+        """Players 1..``players`` seated (in that order) and ready: the game is on."""
+        self.create(1, game_type=game_type, seats=players)
+        for user in range(2, players + 1):
+            self.join(user)
+        for user in range(1, players + 1):
+            self.ready(user)
+        assert self.room is not None and self.room.status == RoomStatus.IN_PROGRESS
+
+    def move(self, user_id: int, action: Any) -> Outcome:
+        """A game move given as the game's command struct (any game)."""
+        return self.do(user_id, msgspec.structs.replace(action, room_id=ROOM))
+
+    def state(self) -> Any:
+        """The running game's state struct."""
+        assert self.room is not None
+        return views.game_state(self.room)
+
+    def acting(self) -> int:
+        assert self.room is not None and self.room.current_turn is not None
+        return self.room.current_turn
 
     # --- reading -----------------------------------------------------------------------
 

@@ -12,16 +12,31 @@ from blazing.games.tic_tac_toe.game import TicTacToe
 from blazing.protocol.client import GameCommand
 from blazing.protocol.server import GameEvent
 
-GAMES: dict[str, Game] = {game.game_type: game for game in (BiggerDice(), TicTacToe())}
-
-_BY_COMMAND: dict[str, Game] = {
-    str(command.__struct_config__.tag): game
-    for game in GAMES.values() for command in game.commands
-}
-_STATE_DECODERS: dict[str, "msgspec.json.Decoder[Any]"] = {
-    game_type: msgspec.json.Decoder(game.state_type) for game_type, game in GAMES.items()
-}
+GAMES: dict[str, Game] = {}
+_BY_COMMAND: dict[str, Game] = {}
+_STATE_DECODERS: dict[str, "msgspec.json.Decoder[Any]"] = {}
 _encoder = msgspec.json.Encoder()
+
+
+def register(game: Game) -> None:
+    """Make ``game`` playable. The wire unions (:mod:`blazing.codec`) are built from
+    the games registered when it is first imported: register at import time."""
+    if game.game_type in GAMES:
+        raise ValueError(f"game {game.game_type!r} is already registered")
+    for command in game.commands:
+        if not str(command.__struct_config__.tag).startswith(game.game_type + "."):
+            raise ValueError(f"{command.__name__} must be tagged {game.game_type}.<verb>")
+    GAMES[game.game_type] = game
+    _BY_COMMAND.update({str(c.__struct_config__.tag): game for c in game.commands})
+    _STATE_DECODERS[game.game_type] = msgspec.json.Decoder(game.state_type)
+
+
+def unregister(game_type: str) -> None:
+    """Forget a game (tests that register a game of their own)."""
+    game = GAMES.pop(game_type)
+    for command in game.commands:
+        _BY_COMMAND.pop(str(command.__struct_config__.tag), None)
+    _STATE_DECODERS.pop(game_type, None)
 
 
 def get(game_type: str) -> Game | None:
@@ -49,6 +64,10 @@ def decode_state(game_type: str, data: msgspec.Raw | bytes) -> Any:
 
 def encode_state(state: msgspec.Struct) -> msgspec.Raw:
     return msgspec.Raw(_encoder.encode(state))
+
+
+for _game in (BiggerDice(), TicTacToe()):
+    register(_game)
 
 
 def catalogue() -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ import msgspec
 from blazing.ids import RoomId, UserId
 from blazing.protocol.models import GamePlayer, RoomStatus
 
+NO_GAME = msgspec.Raw(b"null")  # ``game_state`` before the game starts (a Raw has no None)
 ACTIVE = frozenset({RoomStatus.WAITING, RoomStatus.IN_PROGRESS})
 APPLIED_IDS_KEPT = 64
 CHAT_LINES_KEPT = 200
@@ -61,7 +62,7 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     end_reason: str | None = None
     expires_at: datetime | None = None  # retention of an ended room
     archive_due: datetime | None = None  # history not yet written; retried until it is
-    game_state: msgspec.Raw | None = None  # the game's state struct, as JSON
+    game_state: msgspec.Raw = NO_GAME  # the game's state struct, as JSON
     chat: tuple[ChatLine, ...] = ()
     applied: tuple[str, ...] = ()  # recent command ids, for redelivery dedup
     # Events of the last applied command, stored with the state they belong to so

@@ -5,12 +5,12 @@ from typing import Any
 from blazing.games import registry
 from blazing.ids import UserId
 from blazing.protocol.models import GameRoom, RoomSummary, UserRef
-from blazing.rooms.model import Room
+from blazing.rooms.model import NO_GAME, Room
 
 
 def game_state(room: Room) -> Any:
     """The running game's state struct (None before the game starts)."""
-    if room.game_state is None:
+    if room.game_state == NO_GAME:
         return None
     return registry.decode_state(room.game_type, room.game_state)
 
