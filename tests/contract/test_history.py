@@ -108,3 +108,17 @@ async def test_closing_while_a_write_is_cancelled_mid_flight_is_safe() -> None:
         task.cancel()
     await asyncio.gather(*writes, return_exceptions=True)
     await store.__aexit__(None, None, None)
+
+
+async def test_a_users_games_can_be_listed_for_one_game_type(history: Any) -> None:
+    me = user()
+    dice = record([me, user()], 1)
+    ttt = msgspec.structs.replace(record([me, user()], 2), game_type="tic_tac_toe",
+                                  rounds=[{"game": 1, "x": me, "moves": [0, 3, 1, 4, 2],
+                                           "winner_id": me, "line": [0, 1, 2],
+                                           "reason": "line"}])
+    for game in (dice, ttt):
+        await history.record(game)
+    assert await history.for_user(UserId(me), 10, "tic_tac_toe") == [ttt]
+    assert await history.for_user(UserId(me), 10, "bigger_dice") == [dice]
+    assert await history.for_user(UserId(me), 10) == [ttt, dice]

@@ -83,3 +83,26 @@ async def test_metrics_count_connections_commands_and_errors(server: Running,
     assert 'blazing_commands_total{type="list_rooms"}' in text
     assert 'blazing_errors_total{code="UNKNOWN_TYPE"}' in text
     assert "blazing_command_latency_seconds_bucket" in text
+
+
+async def test_the_game_catalogue_lists_every_game_with_its_seats_and_messages(
+        server: Running) -> None:
+    async with aiohttp.ClientSession() as http, \
+            http.get(f"{server.base_url}/api/games") as response:
+        assert response.status == 200
+        games = {g["game_type"]: g for g in (await response.json())["games"]}
+    assert set(games) == {"bigger_dice", "tic_tac_toe"}
+    dice, ttt = games["bigger_dice"], games["tic_tac_toe"]
+    assert (dice["min_players"], dice["max_players"], dice["default_players"]) == (2, 10, 2)
+    assert (ttt["min_players"], ttt["max_players"]) == (2, 2)
+    assert dice["commands"] == ["bigger_dice.roll"]
+    assert "tic_tac_toe.game_result" in ttt["events"]
+    assert ttt["error_codes"] == ["CELL_OCCUPIED", "INVALID_POSITION"]
+
+
+async def test_history_by_game_type_refuses_an_unknown_game(server: Running) -> None:
+    async with aiohttp.ClientSession() as http, http.get(
+            f"{server.base_url}/api/games/history",
+            params={"user_id": "1", "game_type": "chess"}) as response:
+        assert response.status == 400
+        assert "game_type" in (await response.json())["error"]

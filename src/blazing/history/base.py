@@ -48,8 +48,9 @@ class HistoryStore(Protocol):
         """Store a finished game; recording the same room again replaces it."""
         ...
 
-    async def for_user(self, user_id: UserId, limit: int) -> list[GameRecord]:
-        """The user's games, newest first."""
+    async def for_user(self, user_id: UserId, limit: int,
+                       game_type: str | None = None) -> list[GameRecord]:
+        """The user's games (of ``game_type``, if given), newest first."""
         ...
 
     async def get(self, room_id: RoomId) -> GameRecord | None: ...

@@ -130,12 +130,16 @@ class MongoHistory:
                 # now the document exists, so this one replaces it.
                 await self._games.replace_one({"room_id": game.room_id}, doc, upsert=True)
 
-    async def for_user(self, user_id: UserId, limit: int) -> list[GameRecord]:
+    async def for_user(self, user_id: UserId, limit: int,
+                       game_type: str | None = None) -> list[GameRecord]:
         """The user's games, newest first (ties by room id)."""
         if limit <= 0:
             return []
+        query: Document = {"players.user_id": user_id}
+        if game_type is not None:
+            query["game_type"] = game_type
         with _unavailable_on_error("for_user"):
-            cursor = (self._games.find({"players.user_id": user_id}, {"_id": 0})
+            cursor = (self._games.find(query, {"_id": 0})
                       .sort([("finished_at", DESCENDING), ("room_id", ASCENDING)])
                       .limit(limit))
             docs = await cursor.to_list(length=limit)

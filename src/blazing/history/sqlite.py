@@ -85,13 +85,16 @@ class SqliteHistory:
 
         await self._run(write)
 
-    async def for_user(self, user_id: UserId, limit: int) -> list[GameRecord]:
+    async def for_user(self, user_id: UserId, limit: int,
+                       game_type: str | None = None) -> list[GameRecord]:
         def read(db: sqlite3.Connection) -> list[str]:
             rows = db.execute(
                 "SELECT h.document FROM game_history_players p "
                 "JOIN game_history h ON h.room_id = p.room_id "
-                "WHERE p.user_id = ? ORDER BY p.finished_at DESC, p.room_id LIMIT ?",
-                (user_id, limit),
+                "WHERE p.user_id = ? AND (? IS NULL OR "
+                "json_extract(h.document, '$.game_type') = ?) "
+                "ORDER BY p.finished_at DESC, p.room_id LIMIT ?",
+                (user_id, game_type, game_type, limit),
             ).fetchall()
             return [row[0] for row in rows]
 

@@ -95,8 +95,11 @@ def build_app(
             return _json({"error": "user_id (integer) is required; limit is an integer"}, 400)
         if user_id <= 0 or not 1 <= limit <= HISTORY_LIMIT_MAX:
             return _json({"error": f"user_id > 0 and 1 <= limit <= {HISTORY_LIMIT_MAX}"}, 400)
+        game_type = request.query.get("game_type")
+        if game_type is not None and registry.get(game_type) is None:
+            return _json({"error": f"unknown game_type {game_type[:40]!r}"}, 400)
         try:
-            games = await history.for_user(UserId(user_id), limit)
+            games = await history.for_user(UserId(user_id), limit, game_type)
         except DependencyUnavailable:
             return _json({"error": "history is unavailable"}, 503)
         return _json({"games": games})
