@@ -67,6 +67,24 @@ def test_a_tiny_run_completes_without_errors(scenario: str, tmp_path: Path) -> N
         assert out.with_suffix(".png").stat().st_size > 0
 
 
+@pytest.mark.parametrize("game", [["--game", "tic_tac_toe"],
+                                  ["--game", "bigger_dice", "--seats", "3"]],
+                         ids=["tic_tac_toe", "bigger_dice-3"])
+def test_every_game_can_be_benchmarked(game: list[str], tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = run_bench("--scenarios", "latency,games", "--rolls", "30", "--games", "2",
+                     "--duration", "1.5", *game, *TINY, "--json", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no raw baselines" in done.stderr
+    cases = json.loads(out.read_text())["cases"]
+    assert [c["scenario"] for c in cases] == ["latency", "games"]
+    for case in cases:
+        assert set(case["targets"]) == {"blazing"}
+        [run] = case["targets"]["blazing"]["runs"]
+        assert run["errors"] == 0 and run["metrics"]["rolls_per_s"] > 0, run["error_texts"]
+        assert game[1] in case["case"]
+
+
 def test_a_secret_that_starts_with_a_dash_reaches_the_server(tmp_path: Path) -> None:
     """A random secret may begin with '-' (1 in 64 for token_urlsafe); it must not be
     taken for an option of the spawned server."""

@@ -24,14 +24,18 @@ from typing import Any
 from blazing.bench import loadgen, procs, report, servers, stats
 from blazing.bench.scenarios import SCENARIOS
 from blazing.bench.scenarios.common import WorkerSpec
+from blazing.bench.scenarios.play import DRIVERS
 from blazing.bench.scenarios.spec import merged
+from blazing.games import registry
 
 DESCRIPTION = __doc__.split("\n\n")[0] if __doc__ else "blazing bench"
 EPILOG = """\
 scenarios:
-  latency      one game at a time; roll → own `rolled` round trip (p50…max)
+  latency      one game at a time; move → own echo round trip (a roll → own
+               `rolled`; p50…max)
   games        N concurrent games with S spectators, played to the end again and
                again for --duration s: commands/s, deliveries/s, round trips
+  (latency and games play --game with --seats players; churn plays two-player dice)
   connections  C authenticated idle sockets (spread over worker processes and
                127.x source addresses), ping every --ping-interval s for --hold s:
                server RSS per socket, connect rate, ping round trip under load
@@ -41,6 +45,8 @@ scenarios:
 examples:
   blazing bench --quick                              # ~1 minute, every scenario
   blazing bench --scenarios latency,games --json artifacts/bench/run.json
+  blazing bench --scenarios latency --game bigger_dice --seats 4
+  blazing bench --scenarios games --game tic_tac_toe
   blazing bench --url ws://127.0.0.1:8000/ws/games --server-pid 1234 --secret S
 exit status: 0 all runs clean, 1 some run had errors, 2 bad setup, 130 interrupted
 """
@@ -109,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="distributed mode: history URL")
     target.add_argument("--server-arg", action="append", default=[],
                         help="extra argument for the spawned blazing server (repeatable)")
+    play = parser.add_argument_group("game")
+    play.add_argument("--game", choices=sorted(DRIVERS), default="bigger_dice",
+                      help="latency and games: the game played (default bigger_dice)")
+    play.add_argument("--seats", type=int, default=None,
+                      help="latency and games: players per table (default: the game's "
+                      "default, 2)")
     sizes = parser.add_argument_group("sizes (every loop also has a deadline)")
     sizes.add_argument("--rolls", type=int, default=None,
                        help="latency: round trips to measure (default 2000)")
@@ -165,24 +177,30 @@ def _defaults(args: argparse.Namespace) -> None:
             setattr(args, name, small if quick else full)
     if args.repeat is None:
         args.repeat = 1 if quick else 3
+    if args.seats is None:
+        args.seats = 2
 
 
 def build_cases(args: argparse.Namespace) -> list[CaseSpec]:
     cases: list[CaseSpec] = []
     for name in args.scenarios:
+        played = {"game": args.game, "seats": args.seats}
+        which = "" if played == {"game": "bigger_dice", "seats": 2} else \
+            f" {args.game}×{args.seats}"
         if name == "latency":
             limit = max(30.0, args.rolls / 50.0)
-            cases.append(CaseSpec("latency", "latency",
-                                  {"rolls": args.rolls, "time_limit": limit}, 1, limit + 60))
+            cases.append(CaseSpec(f"latency{which}", "latency",
+                                  {"rolls": args.rolls, "time_limit": limit, **played}, 1,
+                                  limit + 60))
         elif name == "games":
             for count in args.games:
-                connect_time = count * (2 + args.spectators) / 200.0
+                connect_time = count * (args.seats + args.spectators) / 200.0
                 paced = f" think {args.think_ms:g} ms" if args.think_ms else ""
                 cases.append(CaseSpec(
-                    f"games {count}×{args.spectators}{paced}", "games",
+                    f"games {count}×{args.spectators}{which}{paced}", "games",
                     {"games": count, "spectators": args.spectators, "duration": args.duration,
                      "concurrency": args.connect_concurrency, "max_games_per_table": 100_000,
-                     "think_ms": args.think_ms},
+                     "think_ms": args.think_ms, **played},
                     min(args.workers, count), args.duration + connect_time + 60))
         elif name == "connections":
             for count in args.connections:
@@ -226,6 +244,14 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None
         parser.error("--url needs --secret (the server's JWT secret) to sign tokens")
     if args.workers < 1 or args.spectators < 0 or args.rolls < 1:
         parser.error("--workers and --rolls must be positive, --spectators not negative")
+    seats = registry.GAMES[args.game].seats
+    if not seats.minimum <= args.seats <= seats.maximum:
+        parser.error(f"--seats must be {seats.minimum}..{seats.maximum} for {args.game}")
+    if (args.game, args.seats) != ("bigger_dice", 2) and args.baselines:
+        # The raw servers speak just enough two-player dice for the drivers (bench/).
+        print(f"blazing bench: no raw baselines for {args.game} with {args.seats} seats "
+              "(they speak two-player Bigger Dice only)", file=sys.stderr)
+        args.baselines = []
 
 
 class Bench:

@@ -34,10 +34,10 @@ async def run(ctx: WorkerContext) -> None:
         try:
             host = await ctx.connect(host_id)
             guest = await ctx.connect(guest_id)
-            room_id = await open_room(host, guest, f"{tag}-{ctx.spec.index}-c{i}")
-            first = await start_game(host, guest, room_id)
+            room_id = await open_room([host, guest], f"{tag}-{ctx.spec.index}-c{i}")
+            first = await start_game([host, guest], room_id)
             await play({host_id: host, guest_id: guest}, room_id, first, series="roll",
-                       max_rolls=rolls)
+                       max_moves=rolls)
             guest.abort()  # the network drops
             guest = await ctx.connect(guest_id)
             sent = time.perf_counter_ns()

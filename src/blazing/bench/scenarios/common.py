@@ -54,6 +54,7 @@ class Event(msgspec.Struct):
     code: str | None = None
     message: str | None = None
     reason: str | None = None
+    board: list[str | None] | None = None
 
 
 _decode = msgspec.json.Decoder(Event).decode

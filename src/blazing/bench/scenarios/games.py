@@ -1,6 +1,7 @@
-"""``games``: N concurrent games with S spectators each, played to the end over
-and over during a fixed window. Commands/s (every command sent), event
-deliveries/s (every frame received), rolls/s, games/s, roll round trips."""
+"""``games``: N concurrent games (``game``, ``seats`` players each) with S spectators
+each, played to the end over and over during a fixed window. Commands/s (every
+command sent), event deliveries/s (every frame received), moves/s (``rolls``),
+games/s, move round trips."""
 
 import asyncio
 import time
@@ -22,12 +23,13 @@ def split(params: dict[str, Any], workers: int) -> Split:
 async def run(ctx: WorkerContext) -> None:
     params, base = ctx.spec.params, ctx.spec.user_base
     games, watchers = int(params["games"]), int(params["spectators"])
-    per_game = 2 + watchers
+    game, seats = str(params.get("game", "bigger_dice")), int(params.get("seats", 2))
+    per_game = seats + watchers
     concurrency = int(params["concurrency"])
     players = await connect_many(
-        ctx, [base + g * per_game + i for g in range(games) for i in range(2)], concurrency)
+        ctx, [base + g * per_game + i for g in range(games) for i in range(seats)], concurrency)
     spectators = await connect_many(
-        ctx, [base + g * per_game + 2 + i for g in range(games) for i in range(watchers)],
+        ctx, [base + g * per_game + seats + i for g in range(games) for i in range(watchers)],
         concurrency, keep=False)
     peers = players + spectators
     await ctx.phase("setup")
@@ -40,20 +42,23 @@ async def run(ctx: WorkerContext) -> None:
     def stop() -> bool:
         return stopping
 
+    think_s = float(params.get("think_ms", 0.0)) / 1000
+
     async def table(g: int) -> None:
-        a, b = players[2 * g], players[2 * g + 1]
+        seated = players[seats * g:seats * (g + 1)]
         watching = spectators[g * watchers:(g + 1) * watchers]
-        by_id = {a.user_id: a, b.user_id: b}
+        by_id = {p.user_id: p for p in seated}
         try:
             for n in range(max_games):
                 if stopping:
                     return
-                host, guest = (a, b) if n % 2 == 0 else (b, a)
-                room_id = await open_room(host, guest, f"{ctx.spec.tag}-{ctx.spec.index}-{g}-{n}")
+                order = seated[n % seats:] + seated[:n % seats]  # the host rotates
+                room_id = await open_room(order, f"{ctx.spec.tag}-{ctx.spec.index}-{g}-{n}",
+                                          game)
                 await spectate(watching, room_id)
-                first = await start_game(host, guest, room_id)
-                await play(by_id, room_id, first, should_stop=stop,
-                           think=float(params.get("think_ms", 0.0)) / 1000)
+                first = await start_game(order, room_id)
+                await play(by_id, room_id, first, game=game, should_stop=stop,
+                           think=lambda: think_s)
         except (TimeoutError, ConnectionError, ValueError) as exc:
             if not stopping:
                 ctx.stats.error(f"table {g}: {exc}")

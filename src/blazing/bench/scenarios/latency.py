@@ -1,13 +1,14 @@
-"""``latency``: one game at a time, two players rolling as soon as it is their
-turn; the round trip roll → own ``rolled``. New room per game (a game ends at
-10 round wins) until ``rolls`` round trips are measured or the time runs out."""
+"""``latency``: one game at a time (``game``, with ``seats`` players), each player
+moving as soon as it is their turn; the round trip move → own echo (a roll → own
+``rolled``). New room per game until ``rolls`` round trips are measured or the
+time runs out."""
 
 import time
 from typing import Any
 
 from blazing.bench import stats
 from blazing.bench.scenarios.common import WorkerContext
-from blazing.bench.scenarios.play import forfeit, open_room, play, start_game
+from blazing.bench.scenarios.play import leave_all, open_room, play, start_game
 from blazing.bench.scenarios.spec import Result, Split, merged, total
 
 PHASES = ("setup", "end")
@@ -20,25 +21,25 @@ def split(params: dict[str, Any], workers: int) -> Split:
 async def run(ctx: WorkerContext) -> None:
     params, base = ctx.spec.params, ctx.spec.user_base
     target = int(params["rolls"])
-    a = await ctx.connect(base + 1)
-    b = await ctx.connect(base + 2)
-    players = {a.user_id: a, b.user_id: b}
+    game, seats = str(params.get("game", "bigger_dice")), int(params.get("seats", 2))
+    peers = [await ctx.connect(base + 1 + i) for i in range(seats)]
+    players = {p.user_id: p for p in peers}
     await ctx.phase("setup")
     deadline = time.monotonic() + float(params["time_limit"])
 
     def enough() -> bool:
         return ctx.stats.counters.get("rolls", 0) >= target or time.monotonic() > deadline
 
-    game = 0
+    played = 0
     while not enough():
-        host, guest = (a, b) if game % 2 == 0 else (b, a)
-        room_id = await open_room(host, guest, f"{ctx.spec.tag}-l{game}")
-        first = await start_game(host, guest, room_id)
-        if not await play(players, room_id, first, should_stop=enough):
-            await forfeit(guest, host, room_id)
-        game += 1
+        seated = peers[played % seats:] + peers[:played % seats]  # the host rotates
+        room_id = await open_room(seated, f"{ctx.spec.tag}-l{played}", game)
+        first = await start_game(seated, room_id)
+        if not await play(players, room_id, first, game=game, should_stop=enough):
+            await leave_all(seated, room_id)
+        played += 1
     await ctx.phase("end")
-    for peer in (a, b):
+    for peer in peers:
         await peer.close_and_wait()
 
 
