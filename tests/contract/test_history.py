@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from blazing.games.record import MoveRecord
 from blazing.history.base import ChatEntry, GameRecord, PlayerResult
 from blazing.ids import RoomId, UserId
 
@@ -32,6 +33,14 @@ def record(players: list[int], minutes: int, winner: int | None = None,
         started_at=finished - timedelta(minutes=5),
         finished_at=finished,
         duration_seconds=300.0,
+        game_id=f"{room_id or 'room_x'}.1",
+        seats=len(players),
+        setup_draws=[1],
+        moves=[MoveRecord(kind="move", user_id=UserId(players[0]), at=finished,
+                          action={"type": "bigger_dice.roll"}, draws=(6,), scores=(0, 0)),
+               MoveRecord(kind="timeout", user_id=UserId(players[1]), at=finished,
+                          draws=(2,), scores=(1, 0))],
+        version=2,
     )
 
 

@@ -187,3 +187,57 @@ class Game(Protocol):
         """The game's course for history (``rounds`` of the record), JSON-ready, with
         no array directly inside an array (the MongoDB-protocol server refuses them)."""
         ...
+
+
+class RecordingRng:
+    """An :class:`Rng` that remembers every draw (a roll's value, a choice's index), so
+    that a game can be replayed from its moves without the generator's seed."""
+
+    def __init__(self, inner: Rng) -> None:
+        self._inner = inner
+        self.draws: list[int] = []
+
+    def roll(self, sides: int = 6) -> int:
+        value = self._inner.roll(sides)
+        self.draws.append(value)
+        return value
+
+    def choice(self, options: Sequence[T]) -> T:
+        index = self._inner.choice(range(len(options)))
+        self.draws.append(index)
+        return options[index]
+
+
+class ReplayMismatch(Exception):
+    """A recorded game does not replay: its draws or moves do not fit the rules."""
+
+
+class ScriptedRng:
+    """An :class:`Rng` that gives back recorded draws, in order."""
+
+    def __init__(self, draws: Sequence[int]) -> None:
+        self._draws = list(draws)
+        self._next = 0
+
+    def _take(self) -> int:
+        if self._next >= len(self._draws):
+            raise ReplayMismatch("the rules drew more randomness than was recorded")
+        value = self._draws[self._next]
+        self._next += 1
+        return value
+
+    def roll(self, sides: int = 6) -> int:
+        value = self._take()
+        if not 1 <= value <= sides:
+            raise ReplayMismatch(f"recorded roll {value} is not a {sides}-sided roll")
+        return value
+
+    def choice(self, options: Sequence[T]) -> T:
+        index = self._take()
+        if not 0 <= index < len(options):
+            raise ReplayMismatch(f"recorded choice {index} of {len(options)} options")
+        return options[index]
+
+    @property
+    def exhausted(self) -> bool:
+        return self._next == len(self._draws)

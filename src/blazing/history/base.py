@@ -6,7 +6,10 @@ from typing import Any, Protocol, Self
 
 import msgspec
 
+from blazing.games.record import MoveRecord
 from blazing.ids import RoomId, UserId
+
+RECORD_VERSION = 2  # 2: game_id, seats, setup_draws and moves (a replayable record)
 
 
 class PlayerResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -24,6 +27,10 @@ class ChatEntry(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class GameRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One finished game. Records written before version 2 have no ``game_id``
+    (their room id stands for it), ``moves`` or ``setup_draws``: they read, but do not
+    replay."""
+
     room_id: RoomId
     room_name: str
     game_type: str
@@ -35,6 +42,16 @@ class GameRecord(msgspec.Struct, frozen=True, kw_only=True):
     started_at: datetime | None
     finished_at: datetime
     duration_seconds: float
+    game_id: str = ""  # "<room id>.<game number in the room>"
+    seats: int = 0  # the table's seats (the game's only option today)
+    setup_draws: list[int] = []
+    moves: list[MoveRecord] = []
+    version: int = 1
+
+    @property
+    def key(self) -> str:
+        """The record's id: ``game_id``, or the room id of a record before version 2."""
+        return self.game_id or self.room_id
 
 
 class HistoryStore(Protocol):

@@ -1,7 +1,7 @@
 """Turn an ended room into its history document (pure)."""
 
 from blazing.games import registry
-from blazing.history.base import ChatEntry, GameRecord, PlayerResult
+from blazing.history.base import RECORD_VERSION, ChatEntry, GameRecord, PlayerResult
 from blazing.rooms import views
 from blazing.rooms.model import Room
 
@@ -29,4 +29,9 @@ def game_record(room: Room) -> GameRecord | None:
         started_at=room.started_at,
         finished_at=room.finished_at,
         duration_seconds=(room.finished_at - room.started_at).total_seconds(),
+        game_id=f"{room.room_id}.{room.games}",
+        seats=room.max_players,
+        setup_draws=list(room.setup_draws),
+        moves=list(room.moves),
+        version=RECORD_VERSION,
     )

@@ -5,7 +5,7 @@ the environment, so a game replays exactly from its commands and a seed."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from blazing.games.base import GameContext, Rng
+from blazing.games.base import Rng
 from blazing.ids import RoomId
 
 
@@ -32,7 +32,3 @@ class Context:
     new_room_id: RoomId | None = None  # id for a room this command creates
     actor_room: RoomId | None = None  # the actor's active room as a player
     name_owner: RoomId | None = None  # active room already holding the requested name
-
-    def game(self) -> GameContext:
-        """What a game's rules may see of this context."""
-        return GameContext(now=self.now, rng=self.rng)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import msgspec
 
+from blazing.games.record import MoveRecord
 from blazing.ids import RoomId, UserId
 from blazing.protocol.models import GamePlayer, RoomStatus
 
@@ -63,6 +64,9 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     expires_at: datetime | None = None  # retention of an ended room
     archive_due: datetime | None = None  # history not yet written; retried until it is
     game_state: msgspec.Raw = NO_GAME  # the game's state struct, as JSON
+    games: int = 0  # games started in this room (the current one's number)
+    setup_draws: tuple[int, ...] = ()  # randomness the current game's setup drew
+    moves: tuple[MoveRecord, ...] = ()  # the current game's course, for history/replay
     chat: tuple[ChatLine, ...] = ()
     applied: tuple[str, ...] = ()  # recent command ids, for redelivery dedup
     # Events of the last applied command, stored with the state they belong to so

@@ -21,6 +21,7 @@ import msgspec
 from blazing.errors import ErrorCode, ServerFault
 from blazing.games import base as game_api
 from blazing.games import registry
+from blazing.games.record import MoveKind, MoveRecord, action_fields
 from blazing.ids import RoomId, UserId
 from blazing.protocol import client as cmd
 from blazing.protocol import server as ev
@@ -78,7 +79,8 @@ def tick(room: Room, ctx: Context) -> Outcome:
     if (tx.room.status == RoomStatus.IN_PROGRESS and tx.room.turn_deadline is not None
             and tx.room.turn_deadline <= now and tx.room.current_turn is not None):
         game, state = _game_of(tx.room)
-        _advance(tx, game, game.on_timeout(state, tx.room.current_turn, tx.ctx.game()))
+        late = tx.room.current_turn
+        _play(tx, game, "timeout", late, lambda ctx: game.on_timeout(state, late, ctx))
     if tx.room is room:
         return Outcome(room, room)
     return _finish(room, tx, ctx)
@@ -176,13 +178,36 @@ def _start(tx: Tx) -> None:
     if game is None:
         raise ServerFault(f"room {tx.room.room_id} has an unknown game {tx.room.game_type!r}")
     seats = [game_api.Seat(user_id=p.user_id, username=p.username) for p in tx.room.players]
-    state = game.setup(seats, tx.ctx.rng)
+    rng = game_api.RecordingRng(tx.ctx.rng)
+    state = game.setup(seats, rng)
     first = game.who_acts(state)[0]
     tx.set_status("start")
     tx.update(started_at=tx.ctx.now, game_state=registry.encode_state(state),
+              games=tx.room.games + 1, setup_draws=tuple(rng.draws), moves=(),
               players=tuple(msgspec.structs.replace(p, score=0) for p in tx.room.players))
     tx.to_room(ev.GameStarted(players=list(tx.room.players), first_turn=first))
     _begin_turn(tx, game, state)
+
+
+GameStep = Callable[[game_api.GameContext], game_api.Outcome | game_api.Refusal]
+
+
+def _play(tx: Tx, game: game_api.Game, kind: MoveKind, user: UserId, step: GameStep, *,
+          action: dict[str, Any] | None = None,
+          ending_reason: str | None = None) -> game_api.Refusal | None:
+    """Run one step of the game (a move, a timeout, a departure) with its randomness
+    recorded, put it on the game's record and take its outcome; a refusal changes
+    nothing and is returned."""
+    rng = game_api.RecordingRng(tx.ctx.rng)
+    answer = step(game_api.GameContext(now=tx.ctx.now, rng=rng))
+    if isinstance(answer, game_api.Refusal):
+        return answer
+    scores = game.scores(answer.state)
+    tx.update(moves=(*tx.room.moves, MoveRecord(
+        kind=kind, user_id=user, at=tx.ctx.now, action=action or {}, draws=tuple(rng.draws),
+        scores=tuple(scores.get(p.user_id, 0) for p in tx.room.players))))
+    _advance(tx, game, answer, ending_reason)
+    return None
 
 
 def _advance(tx: Tx, game: game_api.Game, outcome: game_api.Outcome,
@@ -242,7 +267,8 @@ def _leave_game(tx: Tx, player: GamePlayer, reason: str) -> None:
     tx.to_room(ev.PlayerLeft(user_id=me, username=player.username))
     _set_player(tx, msgspec.structs.replace(player, left=True, disconnected_until=None))
     game, state = _game_of(tx.room)
-    _advance(tx, game, game.on_player_left(state, me, tx.ctx.game()), ending_reason=reason)
+    _play(tx, game, "left" if reason == "forfeit" else "disconnected", me,
+          lambda ctx: game.on_player_left(state, me, ctx), ending_reason=reason)
 
 
 def _remove_waiting_player(tx: Tx, player: GamePlayer) -> None:
@@ -366,10 +392,11 @@ def _game_action(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
                       f"{command.__struct_config__.tag} is not a move of {room.game_type}")
     if actor.user_id not in game.who_acts(state):
         return refuse(room, ErrorCode.NOT_YOUR_TURN, "it is not your turn")
-    answer = game.apply(state, actor.user_id, command, tx.ctx.game())
-    if isinstance(answer, game_api.Refusal):
-        return refuse(room, answer.code, answer.message)
-    _advance(tx, game, answer)
+    refusal = _play(tx, game, "move", actor.user_id,
+                    lambda ctx: game.apply(state, actor.user_id, command, ctx),
+                    action=action_fields(command))
+    if refusal is not None:
+        return refuse(room, refusal.code, refusal.message)
     return None
 
 
