@@ -132,9 +132,16 @@ def validate(message: Command) -> Command:
     claimed_user_id(message)
     if isinstance(message, client.CreateRoom):
         return msgspec.structs.replace(message, room_name=clean_room_name(message.room_name))
+    if isinstance(message, client.JoinRoom | client.Spectate) and message.invite_code:
+        # Codes are read aloud and typed by people: case and separators do not matter.
+        code = "".join(ch for ch in message.invite_code.upper() if ch.isascii() and
+                       ch.isalnum())
+        message = msgspec.structs.replace(message, invite_code=code or "-")
     if isinstance(message, client.JoinRoom):
-        if message.room_id is None and message.room_name is None:
-            raise ClientError(ErrorCode.INVALID_MESSAGE, "`room_name` or `room_id` is required")
+        if message.room_id is None and message.room_name is None and \
+                message.invite_code is None:
+            raise ClientError(ErrorCode.INVALID_MESSAGE,
+                              "`room_name`, `room_id` or `invite_code` is required")
         if message.room_name is not None:
             return msgspec.structs.replace(message, room_name=clean_room_name(message.room_name))
     if isinstance(message, client.ChatSend):

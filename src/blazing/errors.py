@@ -40,6 +40,16 @@ class ErrorCode(StrEnum):
     INVALID_GAME_TYPE = "INVALID_GAME_TYPE"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    # Playing with friends (SPEC §10).
+    PASSWORD_REQUIRED = "PASSWORD_REQUIRED"
+    WRONG_PASSWORD = "WRONG_PASSWORD"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"  # password attempts; wait for the window
+    NOT_HOST = "NOT_HOST"
+    KICKED = "KICKED"  # the host removed you from this room for its lifetime
+    CANNOT_TARGET_SELF = "CANNOT_TARGET_SELF"
+    SPECTATORS_CLOSED = "SPECTATORS_CLOSED"
+    MUTED = "MUTED"
+    REMATCH_UNAVAILABLE = "REMATCH_UNAVAILABLE"
 
 
 class BlazingError(Exception):

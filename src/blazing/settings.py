@@ -50,6 +50,9 @@ OPTIONS: tuple[Option, ...] = (
            "turn deadline; when it passes the server rolls for the player"),
     Option("grace_seconds", "GRACE_SECONDS", float, 60.0,
            "how long a dropped player may rejoin before forfeiting"),
+    Option("ready_seconds", "READY_SECONDS", float, 60.0,
+           "once every seat is taken, how long players have to get ready before an "
+           "unready one loses the seat"),
     Option("retention_seconds", "RETENTION_SECONDS", float, 600.0,
            "how long an ended room stays readable for late rejoins"),
     Option("spectator_limit", "SPECTATOR_LIMIT", int, 50, "spectators per room"),
@@ -110,6 +113,7 @@ class Settings:
     dev_login: bool = True
     turn_seconds: float = 30.0
     grace_seconds: float = 60.0
+    ready_seconds: float = 60.0
     retention_seconds: float = 600.0
     spectator_limit: int = 50
     chat_limit: int = 5

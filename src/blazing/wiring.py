@@ -57,7 +57,7 @@ def open_state(url: str, clock: Clock) -> tuple[RoomStore, PresenceStore]:
     if scheme == "memory":
         from blazing.state.memory import MemoryPresence, MemoryRoomStore
 
-        return MemoryRoomStore(), MemoryPresence(clock)
+        return MemoryRoomStore(clock), MemoryPresence(clock)
     if scheme in ("redis", "rediss"):
         from blazing.state.redis import RedisPresence, RedisRoomStore
 
@@ -88,6 +88,7 @@ def rule_settings(settings: Settings) -> RuleSettings:
     return RuleSettings(
         turn_seconds=settings.turn_seconds,
         grace_seconds=settings.grace_seconds,
+        ready_seconds=settings.ready_seconds,
         retention_seconds=settings.retention_seconds,
         spectator_limit=settings.spectator_limit,
         chat_limit=settings.chat_limit,

@@ -12,7 +12,7 @@ from blazing.errors import Conflict
 from blazing.ids import RoomId, UserId
 from blazing.protocol.models import RoomStatus
 from blazing.rooms.model import Room
-from blazing.state.base import plan_commit
+from blazing.state.base import invite_claim, plan_commit, quick_claim, table_kind
 from tests.support.table import T0, Table
 
 
@@ -23,7 +23,8 @@ def fresh_table(name: str | None = None) -> Table:
     table.create(unique_user(), name or f"Table {uuid.uuid4().hex[:10]}")
     assert table.room is not None
     table.room = msgspec.structs.replace(table.room,
-                                         room_id=RoomId(f"room_{uuid.uuid4().hex[:16]}"))
+                                         room_id=RoomId(f"room_{uuid.uuid4().hex[:16]}"),
+                                         invite_code=uuid.uuid4().hex[:10].upper())
     return table
 
 
@@ -252,3 +253,91 @@ async def test_commits_made_at_once_for_many_rooms_each_get_their_own_outcome(
     assert all(o is None for i, o in enumerate(outcomes) if i != 7)
     loaded = await asyncio.gather(*(store.load(room.room_id) for room in rooms))
     assert [room.turn_number for room in loaded] == [5] * 7 + [3] + [5] * 12
+
+
+# --- playing with friends: invite codes, open tables, quick play, attempts ---------------
+
+
+def kind_of(room: Room) -> str:
+    return table_kind(room.game_type, room.max_players)
+
+
+async def test_an_invite_code_names_its_room_while_it_is_active(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    assert room.invite_code is not None
+    assert await store.owner(invite_claim(room.invite_code)) == room.room_id
+    renewed = bump(room, invite_code="NEWCODE" + uuid.uuid4().hex[:6])
+    await store.commit(plan_commit(room, renewed))
+    assert await store.owner(invite_claim(room.invite_code)) is None
+    assert await store.owner(invite_claim(renewed.invite_code or "")) == room.room_id
+    ended = bump(renewed, status=RoomStatus.ABANDONED)
+    await store.commit(plan_commit(renewed, ended))
+    assert await store.owner(invite_claim(renewed.invite_code or "")) is None
+
+
+async def test_two_rooms_cannot_hold_one_invite_code(store: Any) -> None:
+    first = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    twin = msgspec.structs.replace(fresh_table().room, invite_code=first.invite_code)
+    with pytest.raises(Conflict):
+        await store.commit(plan_commit(None, twin))
+
+
+async def test_private_rooms_hold_no_name(store: Any) -> None:
+    name = f"Secret {uuid.uuid4().hex[:8]}"
+    private = msgspec.structs.replace(fresh_table(name).room, visibility="private")
+    await created(store, private)
+    assert await store.room_named(name) is None
+    public = await created(store, fresh_table(name).room)  # type: ignore[arg-type]
+    assert await store.room_named(name) == public.room_id
+
+
+async def test_open_tables_come_oldest_first_and_leave_when_full_or_locked(store: Any) -> None:
+    game_type = f"g{uuid.uuid4().hex[:6]}"  # a kind of its own, so the list is this test's
+    rooms = []
+    for minutes in (5, 1, 3):
+        room = msgspec.structs.replace(fresh_table().room, game_type=game_type,
+                                       created_at=T0 + timedelta(minutes=minutes))
+        rooms.append(await created(store, room))
+    kind = kind_of(rooms[0])
+    assert await store.open_tables(kind, 10) == [rooms[1].room_id, rooms[2].room_id,
+                                                 rooms[0].room_id]
+    assert await store.open_tables(kind, 1) == [rooms[1].room_id]
+    full = bump(with_players(rooms[1], unique_user(), unique_user()))
+    await store.commit(plan_commit(rooms[1], full))
+    locked = bump(rooms[2], password_hash="$argon2id$x")
+    await store.commit(plan_commit(rooms[2], locked))
+    assert await store.open_tables(kind, 10) == [rooms[0].room_id]
+    await store.commit(plan_commit(rooms[0], None))
+    assert await store.open_tables(kind, 10) == []
+
+
+async def test_one_quick_play_room_of_a_kind_forms_at_a_time(store: Any) -> None:
+    game_type = f"q{uuid.uuid4().hex[:6]}"
+    quick = [msgspec.structs.replace(fresh_table().room, game_type=game_type, quick=True)
+             for _ in range(5)]
+    outcomes = await asyncio.gather(*(store.commit(plan_commit(None, r)) for r in quick),
+                                    return_exceptions=True)
+    winners = [r for r, o in zip(quick, outcomes, strict=True) if o is None]
+    assert len(winners) == 1, outcomes
+    assert all(isinstance(o, Conflict) for o in outcomes if o is not None)
+    claim = quick_claim(game_type, winners[0].max_players)
+    assert await store.owner(claim) == winners[0].room_id
+    filled = bump(with_players(winners[0], unique_user(), unique_user()))
+    await store.commit(plan_commit(winners[0], filled))
+    assert await store.owner(claim) is None  # full: the next quick room may form
+    assert await store.commit(plan_commit(None, quick[-1] if quick[-1] is not winners[0]
+                                          else quick[0])) is None
+
+
+async def test_attempts_are_counted_per_window(store: Any) -> None:
+    key = f"pw:{uuid.uuid4().hex}"
+    assert [await store.count_attempt(key, 60) for _ in range(3)] == [1, 2, 3]
+    other = f"pw:{uuid.uuid4().hex}"
+    assert await store.count_attempt(other, 60) == 1
+    short = f"pw:{uuid.uuid4().hex}"
+    assert await store.count_attempt(short, 0.05) == 1
+    async with asyncio.timeout(5):  # polling for the window to pass, with a deadline
+        while True:
+            if await store.count_attempt(short, 0.05) == 1:
+                break
+            await asyncio.sleep(0.02)

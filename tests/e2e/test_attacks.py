@@ -26,6 +26,11 @@ FIELDS_FOR = {
     "rejoin_room": {"room_id": "room_x"}, "ready": {"room_id": "room_x"},
     "spectate": {"room_id": "room_x"}, "leave_spectate": {"room_id": "room_x"},
     "chat_send": {"room_id": "room_x", "text": "hi"},
+    "quick_play": {"game_type": "bigger_dice"}, "quick_play_cancel": {},
+    "rematch": {"room_id": "room_x"}, "renew_invite": {"room_id": "room_x"},
+    "kick": {"room_id": "room_x", "target_user_id": 5},
+    "mute": {"room_id": "room_x", "target_user_id": 5},
+    "set_spectating": {"room_id": "room_x", "allowed": False},
 }
 
 

@@ -182,6 +182,40 @@ async def test_an_unexpected_fault_is_internal_error_and_the_server_goes_on(
     await alice.expect("room_created")
 
 
+async def test_friends_refusals(server: Running, connect: ClientFactory) -> None:
+    """Passwords, invite codes, host controls and rematch: each refusal its own code."""
+    host, guest = await connect(server, 1, "host"), await connect(server, 2, "guest")
+    third = await connect(server, 3, "third")
+    await host.send("create_room", game_type="bigger_dice", room_name="Locked",
+                    password="open sesame")
+    room_id = (await host.expect("room_created"))["room_id"]
+    await refused(guest, ErrorCode.PASSWORD_REQUIRED, "join_room", room_id=room_id)
+    await refused(guest, ErrorCode.WRONG_PASSWORD, "join_room", room_id=room_id,
+                  password="guess")
+    await refused(third, ErrorCode.NOT_HOST, "kick", room_id=room_id, target_user_id=1)
+    await refused(host, ErrorCode.CANNOT_TARGET_SELF, "kick", room_id=room_id,
+                  target_user_id=1)
+    await guest.send("join_room", room_id=room_id, password="open sesame")
+    await guest.expect("room_state", room_id=room_id)
+    await host.send("set_spectating", room_id=room_id, allowed=False)
+    await host.expect("spectating_changed")
+    await refused(third, ErrorCode.SPECTATORS_CLOSED, "spectate", room_id=room_id,
+                  password="open sesame")
+    await host.send("mute", room_id=room_id, target_user_id=2)
+    await guest.expect("mute_changed")
+    await refused(guest, ErrorCode.MUTED, "chat_send", room_id=room_id, text="hey")
+    await host.send("kick", room_id=room_id, target_user_id=2)
+    await guest.expect("player_kicked")
+    await refused(guest, ErrorCode.KICKED, "rejoin_room", room_id=room_id)
+    await refused(guest, ErrorCode.REMATCH_UNAVAILABLE, "rematch", room_id=room_id)
+    guesser = await connect(server, 4, "guesser")
+    for _ in range(5):  # the attempt limit: then even the right password is refused
+        await refused(guesser, ErrorCode.WRONG_PASSWORD, "join_room", room_id=room_id,
+                      password="wrong")
+    await refused(guesser, ErrorCode.TOO_MANY_ATTEMPTS, "join_room", room_id=room_id,
+                  password="open sesame")
+
+
 def test_every_error_code_is_exercised_here() -> None:
     source = Path(__file__).read_text()
     for code in ErrorCode:

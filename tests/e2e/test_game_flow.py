@@ -143,8 +143,16 @@ async def test_chat_reaches_players_and_spectators_as_text(server: Running,
     for client in (alice, bob, carol):
         message = await client.expect("chat_message", room_id=room_id)
         assert message["text"] == "<b>hi</b> alice" and message["username"] == "bob"
+    # Spectators have a channel of their own: players never see it.
+    dave = await connect(server, 4, "dave")
+    await dave.send("spectate", room_id=room_id)
+    await dave.expect("room_state")
     await carol.send("chat_send", room_id=room_id, text="go bob")
-    assert (await alice.expect("chat_message", user_id=3))["text"] == "go bob"
+    seen = await dave.expect("chat_message", user_id=3)
+    assert (seen["text"], seen["channel"], seen["seq"]) == ("go bob", "spectators", 0)
+    await bob.send("chat_send", room_id=room_id, text="thanks")
+    await alice.expect("chat_message", text="thanks")
+    assert not [m for m in alice.log + bob.log if m.get("text") == "go bob"]
 
 
 async def test_two_sockets_of_one_user_both_receive_user_events(

@@ -54,6 +54,13 @@ CLIENT_SAMPLES: list[c.Command] = [
     dice.Roll(room_id=R),
     ttt.Move(room_id=R, position=4),
     c.ChatSend(room_id=R, text="hello"),
+    c.QuickPlay(game_type="bigger_dice", max_players=3),
+    c.QuickPlayCancel(),
+    c.Rematch(room_id=R),
+    c.Kick(room_id=R, target_user_id=8),
+    c.RenewInvite(room_id=R),
+    c.SetSpectating(room_id=R, allowed=False),
+    c.Mute(room_id=R, target_user_id=8, muted=True),
 ]
 
 SERVER_SAMPLES: list[Any] = [
@@ -90,6 +97,11 @@ SERVER_SAMPLES: list[Any] = [
     s.ChatMessage(room_id=R, seq=10, user_id=U, username="ann", text="<b>hi</b>",
                   sent_at=NOW),
     s.Error(code="NOT_YOUR_TURN", message="wait", socket_id=SocketId("s1"), request_id="r1"),
+    s.PlayerKicked(room_id=R, seq=11, user_id=U, username="ann"),
+    s.SpectatingChanged(room_id=R, seq=12, allowed=False),
+    s.MuteChanged(room_id=R, seq=13, user_id=U, username="ann", muted=True),
+    s.RematchRequested(room_id=R, seq=14, user_id=U, username="ann", waiting_for=[UserId(8)]),
+    s.RematchCancelled(room_id=R, seq=15, user_id=U, username="ann", reason="left"),
 ]
 
 

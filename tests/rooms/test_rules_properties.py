@@ -64,6 +64,11 @@ def check_step(before: Any, user: int, action: str, outcome: Outcome) -> None:
         # A refused command changes nothing and yields exactly one error (the error value).
         assert outcome.after is before and outcome.emits == ()
         return
+    for emit in outcome.emits:
+        if getattr(emit.event, "channel", "room") == "spectators" and outcome.after:
+            # The spectators' channel never reaches a player, and takes no seq.
+            assert not set(emit.audience.user_ids) & set(outcome.after.player_ids())
+            assert emit.event.seq == 0  # type: ignore[attr-defined]
     rolls = [e.event for e in outcome.emits
              if e.event.__struct_config__.tag == "bigger_dice.rolled"]
     if action == "roll":
@@ -103,8 +108,9 @@ def check_room(table: Table) -> None:
     assert len(room.players) <= room.max_players
     assert not set(room.player_ids()) & {s.user_id for s in room.spectators}
     seqs = [e.event.seq for e in table.events  # type: ignore[attr-defined]
-            if e.audience.type == AudienceType.ROOM]
+            if e.audience.type == AudienceType.ROOM and e.event.seq > 0]  # type: ignore[attr-defined]
     assert seqs == sorted(set(seqs)), "room seq numbers are strictly increasing"
+
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -52,15 +52,18 @@ class Table:
     counter: int = 0
     name_taken: bool = False
 
-    def do(self, user_id: int, message: ServiceCommand, command_id: str | None = None
-           ) -> Outcome:
+    def do(self, user_id: int, message: ServiceCommand, command_id: str | None = None,
+           **facts: Any) -> Outcome:
+        """Apply a command; ``facts`` are the Context fields the service would have
+        looked up (e.g. ``password_ok=True``)."""
         self.counter += 1
         room = self.room
         playing = room is not None and room.is_active and room.player(UserId(user_id))
+        facts.setdefault("actor_room", room.room_id if playing and room else None)
         ctx = Context(now=self.now, rng=self.rng, settings=self.settings,
                       command_id=command_id or f"cmd{self.counter}", new_room_id=ROOM,
-                      actor_room=room.room_id if playing and room else None,
-                      name_owner=ROOM if self.name_taken else None)
+                      name_owner=ROOM if self.name_taken else None,
+                      new_invite_code=f"CODE{self.counter}", **facts)
         outcome = rules.apply(room, message, actor(user_id), ctx)
         return self._take(outcome)
 
@@ -69,6 +72,12 @@ class Table:
         assert self.room is not None
         return self._take(rules.tick(self.room, Context(now=self.now, rng=self.rng,
                                                         settings=self.settings)))
+
+    def archive(self, ok: bool = True, busy: frozenset[UserId] = frozenset()) -> Outcome:
+        """The service's history write of the ended game: done (``ok``) or failed."""
+        assert self.room is not None
+        ctx = Context(now=self.now, rng=self.rng, settings=self.settings, busy_players=busy)
+        return self._take(rules.archived(self.room, ok, ctx, 5.0))
 
     def _take(self, outcome: Outcome) -> Outcome:
         if outcome.error is None:

@@ -8,7 +8,7 @@ A game's moves subclass :class:`GameCommand` in the game's own module; the union
 every command on the wire is assembled from the game registry (:mod:`blazing.codec`).
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -18,6 +18,13 @@ RoomIdField = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 # Raw lengths before trimming; codec.validate applies the trimmed limits.
 RawName = Annotated[str, msgspec.Meta(max_length=256)]
 RawText = Annotated[str, msgspec.Meta(max_length=2000)]
+Visibility = Literal["public", "private"]
+# A room password as typed (not trimmed); only its hash is kept.
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+InviteCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+TargetUserId = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
+GameType = Annotated[str, msgspec.Meta(max_length=64)]
+Seats = Annotated[int, msgspec.Meta(ge=1, le=64)]
 
 
 class Command(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
@@ -42,21 +49,28 @@ class Ping(Command, frozen=True, tag="ping"):
 
 
 class ListRooms(Command, frozen=True, tag="list_rooms"):
-    game_type: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    game_type: GameType | None = None
+    free_seat: bool = False  # only rooms with a seat to take
 
 
 class CreateRoom(Command, frozen=True, tag="create_room"):
-    game_type: Annotated[str, msgspec.Meta(max_length=64)]
+    game_type: GameType
     room_name: RawName
-    # Seats; each game says which counts it takes (codec checks the range).
-    max_players: Annotated[int, msgspec.Meta(ge=1, le=64)] | None = None
+    # Seats; each game says which counts it takes (the rules check the range).
+    max_players: Seats | None = None
+    visibility: Visibility = "public"  # private: never listed, joined by invite code
+    password: Password | None = None
     username: str | None = None
     avatar_id: int | None = None
 
 
 class JoinRoom(Command, frozen=True, tag="join_room"):
+    """By ``room_name`` (public rooms), ``room_id`` or ``invite_code``."""
+
     room_name: RawName | None = None
     room_id: RoomIdField | None = None
+    invite_code: InviteCode | None = None
+    password: Password | None = None
 
 
 class LeaveRoom(Command, frozen=True, tag="leave_room"):
@@ -73,6 +87,8 @@ class Ready(Command, frozen=True, tag="ready"):
 
 class Spectate(Command, frozen=True, tag="spectate"):
     room_id: RoomIdField
+    invite_code: InviteCode | None = None  # a private room's
+    password: Password | None = None
 
 
 class LeaveSpectate(Command, frozen=True, tag="leave_spectate"):
@@ -84,8 +100,48 @@ class ChatSend(Command, frozen=True, tag="chat_send"):
     text: RawText
 
 
+class QuickPlay(Command, frozen=True, tag="quick_play"):
+    """Seat me at the oldest open public table of this kind, or open one."""
+
+    game_type: GameType
+    max_players: Seats | None = None
+
+
+class QuickPlayCancel(Command, frozen=True, tag="quick_play_cancel"):
+    """Leave the table quick play seated me at, while it waits for players."""
+
+
+class Rematch(Command, frozen=True, tag="rematch"):
+    room_id: RoomIdField
+
+
+class Kick(Command, frozen=True, tag="kick"):
+    room_id: RoomIdField
+    target_user_id: TargetUserId
+
+
+class RenewInvite(Command, frozen=True, tag="renew_invite"):
+    room_id: RoomIdField
+
+
+class SetSpectating(Command, frozen=True, tag="set_spectating"):
+    """The host opens or closes the room to new spectators."""
+
+    room_id: RoomIdField
+    allowed: bool
+
+
+class Mute(Command, frozen=True, tag="mute"):
+    """The host mutes (or unmutes) a user in the room's chat."""
+
+    room_id: RoomIdField
+    target_user_id: TargetUserId
+    muted: bool = True
+
+
 # The platform's own commands (games add theirs through the registry).
 CORE_COMMANDS: tuple[type[Command], ...] = (
     Auth, Ping, ListRooms, CreateRoom, JoinRoom, LeaveRoom, RejoinRoom, Ready, Spectate,
-    LeaveSpectate, ChatSend,
+    LeaveSpectate, ChatSend, QuickPlay, QuickPlayCancel, Rematch, Kick, RenewInvite,
+    SetSpectating, Mute,
 )

@@ -37,6 +37,16 @@ class UserRef(msgspec.Struct, frozen=True, kw_only=True):
     username: str
 
 
+class ChatEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A chat line as a client sees it in ``room_state.chat``."""
+
+    user_id: UserId
+    username: str
+    text: str
+    sent_at: datetime
+    channel: str  # "room": everyone reads it; "spectators": the spectators' own
+
+
 class GameRoom(msgspec.Struct, frozen=True, kw_only=True):
     """The full room as sent in ``room_state``: the seed's fields plus extensions."""
 
@@ -59,7 +69,16 @@ class GameRoom(msgspec.Struct, frozen=True, kw_only=True):
     turn_deadline: datetime | None
     spectator_users: list[UserRef]
     end_reason: str | None
-    game_state: Any  # the game's public view (e.g. bigger_dice rounds)
+    game_state: Any  # the game's view for this viewer (e.g. bigger_dice rounds)
+    visibility: str = "public"
+    has_password: bool = False
+    invite_code: str | None = None  # the host's copy only
+    spectators_open: bool = True
+    ready_deadline: datetime | None = None  # seats of the unready are freed then
+    rematch: list[UserId] = []  # players who asked for a rematch of the ended game
+    rematch_open: bool = True  # False once a player left the ended game
+    muted: list[UserId] = []
+    chat: list[ChatEntry] = []  # recent lines this viewer may read, oldest first
 
 
 class RoomSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,3 +95,5 @@ class RoomSummary(msgspec.Struct, frozen=True, kw_only=True):
     max_players: int
     spectator_count: int
     created_at: datetime
+    has_password: bool = False  # the lobby shows a lock
+    spectators_open: bool = True

@@ -52,6 +52,7 @@ class RoomCreated(RoomEvent, frozen=True, kw_only=True, tag="room_created"):
     host_id: UserId
     host_username: str
     max_players: int  # extension: the seats of the table
+    invite_code: str | None = None  # extension: the host's copy only
 
 
 class RoomJoined(RoomEvent, frozen=True, kw_only=True, tag="room_joined"):
@@ -62,6 +63,36 @@ class RoomJoined(RoomEvent, frozen=True, kw_only=True, tag="room_joined"):
 class PlayerLeft(RoomEvent, frozen=True, kw_only=True, tag="player_left"):
     user_id: UserId
     username: str
+    reason: str = "left"  # extension: "left", or "not_ready" (the ready deadline passed)
+
+
+class PlayerKicked(RoomEvent, frozen=True, kw_only=True, tag="player_kicked"):
+    """The host removed a player or spectator, who cannot come back."""
+
+    user_id: UserId
+    username: str
+
+
+class SpectatingChanged(RoomEvent, frozen=True, kw_only=True, tag="spectating_changed"):
+    allowed: bool
+
+
+class MuteChanged(RoomEvent, frozen=True, kw_only=True, tag="mute_changed"):
+    user_id: UserId
+    username: str
+    muted: bool
+
+
+class RematchRequested(RoomEvent, frozen=True, kw_only=True, tag="rematch_requested"):
+    user_id: UserId
+    username: str
+    waiting_for: list[UserId]  # players who have not asked yet
+
+
+class RematchCancelled(RoomEvent, frozen=True, kw_only=True, tag="rematch_cancelled"):
+    user_id: UserId
+    username: str
+    reason: str  # "left", "playing_elsewhere" or "name_taken"
 
 
 class HostChanged(RoomEvent, frozen=True, kw_only=True, tag="host_changed"):
@@ -133,6 +164,7 @@ class ChatMessage(RoomEvent, frozen=True, kw_only=True, tag="chat_message"):
     username: str
     text: str
     sent_at: datetime
+    channel: str = "room"  # "spectators": only spectators receive it
 
 
 class Error(Event, frozen=True, tag="error", omit_defaults=True):
@@ -147,6 +179,7 @@ CORE_EVENTS: tuple[type[msgspec.Struct], ...] = (
     Authenticated, Pong, RoomList, RoomCreated, RoomJoined, PlayerLeft, HostChanged,
     PlayerRejoined, PlayerDisconnected, PlayerReady, RoomState, RoomUpdated, RoomRemoved,
     SpectatorJoined, SpectatorLeft, GameStarted, TurnChanged, GameEnded, ChatMessage, Error,
+    PlayerKicked, SpectatingChanged, MuteChanged, RematchRequested, RematchCancelled,
 )
 
 __all__ = ["CORE_EVENTS", "UserRef"]

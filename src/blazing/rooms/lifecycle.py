@@ -15,19 +15,25 @@ TRANSITIONS: dict[tuple[RoomStatus, str], RoomStatus] = {
     (W, "start"): P,
     (W, "abandon"): A,  # the last player left before the game started
     (P, "finish"): F,  # someone won (by score, forfeit or disconnect)
-    (P, "abandon"): A,  # both players are gone
+    (P, "abandon"): A,  # every player is gone
+    (F, "rematch"): W,  # every player asked for another game (it starts at once)
 }
 
 # command type -> (statuses in which it is accepted, code when it is not)
 ALLOWED: dict[str, tuple[frozenset[RoomStatus], ErrorCode]] = {
     "join_room": (frozenset({W}), ErrorCode.GAME_ALREADY_STARTED),
     "ready": (frozenset({W}), ErrorCode.GAME_ALREADY_STARTED),
-    "leave_room": (frozenset({W, P}), ErrorCode.GAME_NOT_IN_PROGRESS),
+    "leave_room": (frozenset({W, P, F}), ErrorCode.GAME_NOT_IN_PROGRESS),
     "spectate": (frozenset({W, P}), ErrorCode.GAME_NOT_IN_PROGRESS),
     "leave_spectate": (frozenset({W, P, F, A}), ErrorCode.GAME_NOT_IN_PROGRESS),
     "rejoin_room": (frozenset({W, P, F, A}), ErrorCode.GAME_NOT_IN_PROGRESS),
-    "chat_send": (frozenset({W, P}), ErrorCode.GAME_NOT_IN_PROGRESS),
+    "chat_send": (frozenset({W, P, F}), ErrorCode.GAME_NOT_IN_PROGRESS),
     "game_action": (frozenset({P}), ErrorCode.GAME_NOT_IN_PROGRESS),
+    "rematch": (frozenset({F}), ErrorCode.REMATCH_UNAVAILABLE),
+    "kick": (frozenset({W, P}), ErrorCode.GAME_NOT_IN_PROGRESS),
+    "renew_invite": (frozenset({W, P}), ErrorCode.GAME_NOT_IN_PROGRESS),
+    "set_spectating": (frozenset({W, P}), ErrorCode.GAME_NOT_IN_PROGRESS),
+    "mute": (frozenset({W, P, F}), ErrorCode.GAME_NOT_IN_PROGRESS),
 }
 
 

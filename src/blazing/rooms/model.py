@@ -16,6 +16,7 @@ from blazing.ids import RoomId, UserId
 from blazing.protocol.models import GamePlayer, RoomStatus
 
 NO_GAME = msgspec.Raw(b"null")  # ``game_state`` before the game starts (a Raw has no None)
+ROOM_CHANNEL, SPECTATOR_CHANNEL = "room", "spectators"
 ACTIVE = frozenset({RoomStatus.WAITING, RoomStatus.IN_PROGRESS})
 APPLIED_IDS_KEPT = 64
 CHAT_LINES_KEPT = 200
@@ -34,6 +35,7 @@ class ChatLine(msgspec.Struct, frozen=True, kw_only=True):
     username: str
     text: str
     sent_at: datetime
+    channel: str = ROOM_CHANNEL  # players write ROOM_CHANNEL, spectators theirs
 
 
 class OutboxEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,6 +69,17 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     games: int = 0  # games started in this room (the current one's number)
     setup_draws: tuple[int, ...] = ()  # randomness the current game's setup drew
     moves: tuple[MoveRecord, ...] = ()  # the current game's course, for history/replay
+    # Playing with friends.
+    visibility: str = "public"  # "private": never listed, joined with the invite code
+    password_hash: str | None = None  # never sent anywhere
+    invite_code: str | None = None  # shown to the host only
+    quick: bool = False  # opened by quick play
+    kicked: tuple[UserId, ...] = ()  # may not come back while the room lives
+    muted: tuple[UserId, ...] = ()
+    spectators_open: bool = True
+    ready_deadline: datetime | None = None  # all seats taken: the unready lose theirs then
+    rematch: tuple[UserId, ...] = ()  # players of the ended game who asked for another
+    rematch_open: bool = True  # False once one of them left: no rematch in this room
     chat: tuple[ChatLine, ...] = ()
     applied: tuple[str, ...] = ()  # recent command ids, for redelivery dedup
     # Events of the last applied command, stored with the state they belong to so
@@ -93,6 +106,18 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
         """The seated players still in the game (not those who left it mid-game)."""
         return [p.user_id for p in self.players if not p.left]
 
+    @property
+    def listed(self) -> bool:
+        """Shown in lobbies and joinable by name (private rooms are neither)."""
+        return self.visibility == "public"
+
+    @property
+    def open_table(self) -> bool:
+        """Quick play may seat a stranger here: public, no password, waiting, a free
+        seat."""
+        return (self.listed and self.password_hash is None
+                and self.status == RoomStatus.WAITING and len(self.players) < self.max_players)
+
     def next_deadline(self) -> datetime | None:
         """The earliest timer this room needs fired, if any."""
         times = [p.disconnected_until for p in self.players
@@ -100,6 +125,8 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
         times += [s.disconnected_until for s in self.spectators if s.disconnected_until]
         if self.status == RoomStatus.IN_PROGRESS and self.turn_deadline:
             times.append(self.turn_deadline)
+        if self.status == RoomStatus.WAITING and self.ready_deadline:
+            times.append(self.ready_deadline)
         if self.archive_due:
             times.append(self.archive_due)
         elif self.expires_at:  # never expire a room whose history is not written yet

@@ -8,9 +8,8 @@ number of instances can serve the same rooms (DESIGN.md "Consistency").
 
 import asyncio
 import contextlib
-import hashlib
+import dataclasses
 import logging
-from base64 import urlsafe_b64encode
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from blazing.errors import (
     ErrorCode,
     ServerFault,
 )
+from blazing.games import registry
 from blazing.games.base import Rng
 from blazing.history.base import HistoryStore
 from blazing.ids import GatewayId, RoomId, UserId
@@ -45,17 +45,24 @@ from blazing.protocol.envelope import (
     released_actor,
     user_disconnected,
 )
-from blazing.rooms import rules, views
+from blazing.protocol.models import RoomStatus
+from blazing.rooms import rematch, rules, views
 from blazing.rooms.archive import game_record
 from blazing.rooms.context import Context, RuleSettings
+from blazing.rooms.facts import Facts, room_id_for
 from blazing.rooms.model import OutboxEntry, Room
 from blazing.rooms.tx import Emit, Outcome
-from blazing.state.base import PresenceStore, RoomStore, plan_commit
+from blazing.state.base import PresenceStore, RoomStore, invite_claim, plan_commit, table_kind
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 16
+QUICK_CANDIDATES = 5  # open tables quick play tries before opening one
+# Why a quick-play join may fail on a table that was open a moment ago: try the next.
+_TABLE_TAKEN = frozenset({ErrorCode.ROOM_FULL, ErrorCode.GAME_ALREADY_STARTED,
+                          ErrorCode.ROOM_NOT_FOUND, ErrorCode.KICKED,
+                          ErrorCode.PASSWORD_REQUIRED, ErrorCode.GAME_NOT_IN_PROGRESS})
 
 
 def utc_now() -> datetime:
@@ -70,13 +77,6 @@ class ServiceSettings:
     room_list_limit: int = 200
     archive_retry_seconds: float = 5.0
     topics: Topics = field(default_factory=Topics)
-
-
-def room_id_for(command_id: str) -> RoomId:
-    """A new room's id, derived from the (random, private) command id so that a
-    redelivered ``create_room`` finds the room it already created."""
-    digest = hashlib.sha256(f"room:{command_id}".encode()).digest()
-    return RoomId("room_" + urlsafe_b64encode(digest[:12]).decode())
 
 
 class GameService:
@@ -94,6 +94,7 @@ class GameService:
         self._bus, self._store, self._history, self._presence = bus, store, history, presence
         self._rng = rng
         self._settings = settings or ServiceSettings()
+        self._facts = Facts(store=store, rng=rng, rules=self._settings.rules, clock=clock)
         self._clock = clock
         self._tasks: list[asyncio.Task[None]] = []
         # Users of released gateways whose user_disconnected the bus has not taken yet.
@@ -166,13 +167,21 @@ class GameService:
             await self._disconnected(command_id, command, actor)
         elif isinstance(command, cmd.Auth | cmd.Ping):
             raise ClientError(ErrorCode.INVALID_MESSAGE, "handled by the gateway")
+        elif isinstance(command, cmd.QuickPlay):
+            await self._quick_play(command_id, command, actor)
+        elif isinstance(command, cmd.QuickPlayCancel):
+            await self._quick_play_cancel(command_id, actor)
         else:
-            await self._apply(command_id, command, actor, await self._room_id_of(command))
+            await self._apply(command_id, command, actor,
+                              await self._room_id_of(command_id, command, actor))
 
-    async def _room_id_of(self, command: cmd.Command) -> RoomId | None:
+    async def _room_id_of(self, command_id: str, command: cmd.Command,
+                          actor: Actor) -> RoomId | None:
         if isinstance(command, cmd.CreateRoom):
-            return None
+            return room_id_for(command_id)
         if isinstance(command, cmd.JoinRoom) and command.room_id is None:
+            if command.invite_code is not None:
+                return await self._invited_room(command.invite_code, actor)
             assert command.room_name is not None
             room_id = await self._store.room_named(command.room_name)
             if room_id is None:
@@ -181,12 +190,21 @@ class GameService:
             return room_id
         return rules.room_key_for(command)
 
+    async def _invited_room(self, code: str, actor: Actor) -> RoomId:
+        """The room an invite code opens; guessing codes is throttled per user."""
+        if not await self._facts.invite_lookups_left(actor.user_id):
+            raise ClientError(ErrorCode.TOO_MANY_ATTEMPTS,
+                              "too many invite codes tried; wait a minute")
+        room_id = await self._store.owner(invite_claim(code))
+        if room_id is None:
+            raise ClientError(ErrorCode.ROOM_NOT_FOUND, "no room has that invite code")
+        return room_id
+
     async def _apply(self, command_id: str, command: ServiceCommand, actor: Actor,
-                     room_id: RoomId | None) -> None:
+                     room_id: RoomId | None, *, quick: bool = False) -> None:
         for _ in range(MAX_ATTEMPTS):
-            ctx = await self._context(command_id, command, actor)
-            room_id = room_id or ctx.new_room_id
             room = await self._store.load(room_id) if room_id else None
+            ctx = await self._facts.context(command_id, command, actor, room, quick=quick)
             outcome = rules.apply(room, command, actor, ctx)
             if outcome.error is not None:
                 raise outcome.error
@@ -201,19 +219,6 @@ class GameService:
             return
         raise ServerFault(f"command {command_id} kept conflicting")
 
-    async def _context(self, command_id: str, command: ServiceCommand,
-                       actor: Actor) -> Context:
-        actor_room = name_owner = new_room_id = None
-        if isinstance(command, cmd.CreateRoom):
-            new_room_id = room_id_for(command_id)
-            actor_room = await self._store.player_room(actor.user_id)
-            name_owner = await self._store.room_named(command.room_name)
-        elif isinstance(command, cmd.JoinRoom):
-            actor_room = await self._store.player_room(actor.user_id)
-        return Context(now=self._clock(), rng=self._rng, settings=self._settings.rules,
-                       command_id=command_id, new_room_id=new_room_id,
-                       actor_room=actor_room, name_owner=name_owner)
-
     async def _disconnected(self, command_id: str, command: UserDisconnected,
                             actor: Actor) -> None:
         if await self._presence.is_online(command.user_id):
@@ -225,10 +230,57 @@ class GameService:
         for room_id in rooms:
             await self._apply(f"{command_id}:{room_id}", command, actor, room_id)
 
+    async def _quick_play(self, command_id: str, command: cmd.QuickPlay, actor: Actor) -> None:
+        """Seat the player at the oldest open table of the kind, or open one. Two players
+        pressing at once end at the same table: only one quick-play room of a kind forms
+        at a time (a unique claim in the store), the other joins it."""
+        game = registry.get(command.game_type)
+        if game is None:
+            raise ClientError(ErrorCode.INVALID_GAME_TYPE,
+                              f"unknown game type {command.game_type[:40]!r}")
+        seats = command.max_players or game.seats.default
+        kind = table_kind(game.game_type, seats)
+        for attempt in range(MAX_ATTEMPTS):
+            seated = await self._store.player_room(actor.user_id)
+            if seated is not None:  # already at a table: this command ran before, or not
+                await self._apply(f"{command_id}:state", cmd.RejoinRoom(room_id=seated),
+                                  actor, seated)
+                return
+            for room_id in await self._store.open_tables(kind, QUICK_CANDIDATES):
+                join = cmd.JoinRoom(room_id=room_id)
+                try:
+                    await self._apply(f"{command_id}:{attempt}:{room_id}", join, actor, room_id)
+                    return
+                except ClientError as exc:
+                    if exc.code not in _TABLE_TAKEN:
+                        raise
+            name = f"Quick play {game.title} #{room_id_for(command_id)[-4:]}"
+            create = cmd.CreateRoom(game_type=game.game_type, room_name=name,
+                                    max_players=seats)
+            try:
+                await self._apply(command_id, create, actor, room_id_for(command_id),
+                                  quick=True)
+                return
+            except ClientError as exc:
+                if exc.code != ErrorCode.ROOM_NAME_TAKEN:
+                    raise  # another quick-play room of this kind formed first: join it
+        raise ServerFault(f"quick play {command_id} found no table")
+
+    async def _quick_play_cancel(self, command_id: str, actor: Actor) -> None:
+        """Leave the table the player waits at (quick play's, or any still waiting)."""
+        room_id = await self._store.player_room(actor.user_id)
+        room = await self._store.load(room_id) if room_id else None
+        if room is None or room.status != RoomStatus.WAITING:
+            raise ClientError(ErrorCode.NOT_IN_ROOM, "you are not waiting at a table")
+        await self._apply(command_id, cmd.LeaveRoom(room_id=room.room_id), actor, room.room_id)
+
     async def _list_rooms(self, command_id: str, command: cmd.ListRooms, actor: Actor) -> None:
         rooms = await self._store.active_rooms(self._settings.room_list_limit)
         summaries = [views.summary(r) for r in rooms
-                     if command.game_type is None or r.game_type == command.game_type]
+                     if r.listed and (command.game_type is None or r.game_type ==
+                                      command.game_type)
+                     and (not command.free_seat or (r.status == RoomStatus.WAITING
+                                                    and len(r.players) < r.max_players))]
         reply = Emit(Audience(type=AudienceType.USER, user_ids=[actor.user_id],
                               socket_id=actor.socket_id), ev.RoomList(rooms=summaries))
         await self._publish_all(self._envelopes(command_id, [reply], actor, self._clock(),
@@ -299,9 +351,12 @@ class GameService:
             ctx = Context(now=self._clock(), rng=self._rng, settings=self._settings.rules)
             if room.archive_due is not None and room.archive_due <= ctx.now:
                 ok = await self._archive(room)
-                after = rules.archived(room, ok, ctx, self._settings.archive_retry_seconds)
+                if ok and rematch.agreed(room):  # the rematch starts: can it?
+                    ctx = dataclasses.replace(ctx, **await self._facts.rematch_facts(room))
+                archived = rules.archived(room, ok, ctx, self._settings.archive_retry_seconds)
                 with contextlib.suppress(Conflict):  # someone else did it; look again
-                    await self._store.commit(plan_commit(room, after))
+                    await self._commit(archived, f"archive:{room_id}:{room.version}", None,
+                                       ctx.now)
                 continue
             outcome = rules.tick(room, ctx)
             if not outcome.changed:

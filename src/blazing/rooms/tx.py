@@ -3,7 +3,7 @@ and the events it causes. Local mutation only; no I/O."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -12,11 +12,11 @@ from blazing.errors import ClientError
 from blazing.ids import UserId
 from blazing.protocol import server as ev
 from blazing.protocol.envelope import Audience, AudienceType
-from blazing.protocol.models import RoomStatus
+from blazing.protocol.models import GamePlayer, RoomStatus
 from blazing.rooms import views
 from blazing.rooms.context import Context
 from blazing.rooms.lifecycle import transition
-from blazing.rooms.model import Room
+from blazing.rooms.model import Room, Spectator
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,21 @@ class Tx:
     def set_status(self, action: str) -> None:
         self.update(status=transition(self.room.status, action))
 
+    def set_player(self, player: GamePlayer) -> None:
+        """Replace the seat of ``player.user_id`` with ``player``."""
+        self.update(players=tuple(player if p.user_id == player.user_id else p
+                                  for p in self.room.players))
+
+    def set_spectator_dropped(self, user: UserId, until: datetime | None) -> None:
+        self.update(spectators=tuple(
+            msgspec.structs.replace(s, disconnected_until=until) if s.user_id == user else s
+            for s in self.room.spectators))
+
+    def remove_spectator(self, spectator: Spectator) -> None:
+        me = spectator.user_id
+        self.update(spectators=tuple(s for s in self.room.spectators if s.user_id != me))
+        self.to_room(ev.SpectatorLeft(user_id=me, username=spectator.username), also=[me])
+
     def end_game(self, winner_id: UserId | None, reason: str) -> None:
         """Close the room: ``finished`` with a winner, or ``abandoned`` without one."""
         now = self.ctx.now
@@ -108,6 +123,7 @@ class Tx:
             current_turn=None,
             turn_deadline=None,
             expires_at=now + timedelta(seconds=self.ctx.settings.retention_seconds),
+            ready_deadline=None,
             players=tuple(
                 msgspec.structs.replace(p, disconnected_until=None) for p in self.room.players
             ),

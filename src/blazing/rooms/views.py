@@ -4,8 +4,10 @@ from typing import Any
 
 from blazing.games import registry
 from blazing.ids import UserId
-from blazing.protocol.models import GameRoom, RoomSummary, UserRef
-from blazing.rooms.model import NO_GAME, Room
+from blazing.protocol.models import ChatEntry, GameRoom, RoomSummary, UserRef
+from blazing.rooms.model import NO_GAME, ROOM_CHANNEL, SPECTATOR_CHANNEL, Room
+
+CHAT_SHOWN = 50  # recent chat lines in room_state
 
 
 def game_state(room: Room) -> Any:
@@ -41,7 +43,26 @@ def game_room(room: Room, viewer: UserId | None) -> GameRoom:
         spectator_users=[UserRef(user_id=s.user_id, username=s.username) for s in room.spectators],
         end_reason=room.end_reason,
         game_state=None if state is None or game is None else game.view(state, seen_by),
+        visibility=room.visibility,
+        has_password=room.password_hash is not None,
+        invite_code=room.invite_code if viewer == room.host_id else None,
+        spectators_open=room.spectators_open,
+        ready_deadline=room.ready_deadline,
+        rematch=list(room.rematch),
+        rematch_open=room.rematch_open,
+        muted=list(room.muted),
+        chat=recent_chat(room, viewer),
     )
+
+
+def recent_chat(room: Room, viewer: UserId | None) -> list[ChatEntry]:
+    """The last ``CHAT_SHOWN`` lines ``viewer`` may read, oldest first: everyone reads the
+    players' channel, only spectators read theirs."""
+    channels = {ROOM_CHANNEL, SPECTATOR_CHANNEL} if viewer is not None and \
+        room.spectator(viewer) is not None else {ROOM_CHANNEL}
+    lines = [line for line in room.chat if line.channel in channels][-CHAT_SHOWN:]
+    return [ChatEntry(user_id=line.user_id, username=line.username, text=line.text,
+                      sent_at=line.sent_at, channel=line.channel) for line in lines]
 
 
 def summary(room: Room) -> RoomSummary:
@@ -58,4 +79,6 @@ def summary(room: Room) -> RoomSummary:
         max_players=room.max_players,
         spectator_count=len(room.spectators),
         created_at=room.created_at,
+        has_password=room.password_hash is not None,
+        spectators_open=room.spectators_open,
     )

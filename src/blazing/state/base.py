@@ -5,7 +5,11 @@ after a command; the memory adapter applies the plan under a lock, the Redis
 adapter in one Lua script. Either applies all of it or none of it.
 
 Extra keys beyond the seed's (documented in docs/protocol.md):
-``game:room_name:{lowercased name}`` → room id of the active room holding it;
+``game:room_name:{lowercased name}`` → room id of the active listed room holding it;
+``game:invite:{code}`` → room id of the active room with that invite code;
+``game:quick:{game_type}:{seats}`` → the quick-play room of that kind still filling;
+``game:open:{game_type}:{seats}`` → sorted set of open tables by creation time;
+``game:attempts:{key}`` → attempts in the current window (password tries);
 ``game:user:{user_id}:watching`` → set of room ids the user spectates;
 ``game:timers`` → sorted set of room id by next deadline (epoch seconds);
 ``ws:sockets:{user_id}`` → set of the user's open socket ids;
@@ -30,18 +34,53 @@ class CommitPlan:
     expected_version: int | None  # None: the room must not exist yet
     room: Room | None  # None: delete the room
     active: bool
-    name_key: str  # lower-cased room name
-    claim_name: bool
-    release_name: bool
+    # Unique keys an active room holds (its name if listed, its invite code, a quick-play
+    # slot): a claim fails with Conflict when another room holds the key.
+    claims: tuple[str, ...]
+    releases: tuple[str, ...]
     claim_players: tuple[UserId, ...]
     release_players: tuple[UserId, ...]
     watch: tuple[UserId, ...]
     unwatch: tuple[UserId, ...]
     deadline: datetime | None
+    # Quick play's index of open tables (public, no password, waiting, a free seat) of
+    # ``table_kind``, oldest first: add the room (score: creation time) or remove it.
+    table_kind: str
+    open_table: float | None
 
 
 def name_key(name: str) -> str:
     return name.casefold()
+
+
+def name_claim(name: str) -> str:
+    return "name:" + name_key(name)
+
+
+def invite_claim(code: str) -> str:
+    return "invite:" + code
+
+
+def quick_claim(game_type: str, seats: int) -> str:
+    """The one quick-play room of a kind being formed: two players pressing at once on
+    different gateways end at the same table, not at two half-empty ones."""
+    return f"quick:{table_kind(game_type, seats)}"
+
+
+def table_kind(game_type: str, seats: int) -> str:
+    return f"{game_type}:{seats}"
+
+
+def claims_of(room: Room | None) -> set[str]:
+    """The unique keys ``room`` holds while it is active."""
+    if room is None or not room.is_active:
+        return set()
+    keys = {invite_claim(room.invite_code)} if room.invite_code else set()
+    if room.listed:
+        keys.add(name_claim(room.room_name))
+    if room.quick and room.open_table:
+        keys.add(quick_claim(room.game_type, room.max_players))
+    return keys
 
 
 def plan_commit(before: Room | None, after: Room | None) -> CommitPlan:
@@ -54,19 +93,21 @@ def plan_commit(before: Room | None, after: Room | None) -> CommitPlan:
     players_then = set(before.player_ids()) if was_active and before else set()
     watching_now = {s.user_id for s in after.spectators} if after else set()
     watching_then = {s.user_id for s in before.spectators} if before else set()
+    held_now, held_then = claims_of(after), claims_of(before)
     return CommitPlan(
         room_id=base.room_id,
         expected_version=before.version if before else None,
         room=after,
         active=active,
-        name_key=name_key(base.room_name),
-        claim_name=active and not was_active,
-        release_name=was_active and not active,
+        claims=tuple(sorted(held_now - held_then)),
+        releases=tuple(sorted(held_then - held_now)),
         claim_players=tuple(sorted(players_now - players_then)),
         release_players=tuple(sorted(players_then - players_now)),
         watch=tuple(sorted(watching_now - watching_then)),
         unwatch=tuple(sorted(watching_then - watching_now)),
         deadline=after.next_deadline() if after else None,
+        table_kind=table_kind(base.game_type, base.max_players),
+        open_table=after.created_at.timestamp() if after and after.open_table else None,
     )
 
 
@@ -90,7 +131,22 @@ class RoomStore(Protocol):
     async def watched_rooms(self, user_id: UserId) -> list[RoomId]: ...
 
     async def room_named(self, name: str) -> RoomId | None:
-        """The active room with this name (case-insensitive), if any."""
+        """The active listed room with this name (case-insensitive), if any."""
+        ...
+
+    async def owner(self, claim: str) -> RoomId | None:
+        """The active room holding a unique key (``name_claim``, ``invite_claim``,
+        ``quick_claim``), if any."""
+        ...
+
+    async def open_tables(self, kind: str, limit: int) -> list[RoomId]:
+        """Open tables of ``kind`` (``table_kind``), oldest first: quick play's choice."""
+        ...
+
+    async def count_attempt(self, key: str, window_seconds: float) -> int:
+        """Count one more attempt under ``key`` (e.g. a password try of a user in a
+        room) and return how many the current window holds; a window starts with its
+        first attempt and lasts ``window_seconds``."""
         ...
 
     async def active_rooms(self, limit: int) -> list[Room]: ...

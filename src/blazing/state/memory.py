@@ -8,7 +8,7 @@ from typing import Self
 from blazing.errors import Conflict
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.rooms.model import Room
-from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_key
+from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_claim
 
 Clock = Callable[[], datetime]
 
@@ -16,10 +16,13 @@ Clock = Callable[[], datetime]
 class MemoryRoomStore:
     """Dicts behind a lock; commits are all-or-nothing like the Redis script."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._rooms: dict[RoomId, Room] = {}
         self._active: set[RoomId] = set()
-        self._names: dict[str, RoomId] = {}
+        self._claims: dict[str, RoomId] = {}
+        self._tables: dict[str, dict[RoomId, float]] = {}
+        self._attempts: dict[str, tuple[datetime, int]] = {}
         self._players: dict[UserId, RoomId] = {}
         self._watching: dict[UserId, set[RoomId]] = {}
         self._deadlines: dict[RoomId, datetime] = {}
@@ -46,8 +49,9 @@ class MemoryRoomStore:
                 raise Conflict(f"room {plan.room_id} already exists")
         elif current is None or current.version != plan.expected_version:
             raise Conflict(f"room {plan.room_id} changed underneath")
-        if plan.claim_name and self._names.get(plan.name_key, plan.room_id) != plan.room_id:
-            raise Conflict(f"name {plan.name_key!r} is taken")
+        for claim in plan.claims:
+            if self._claims.get(claim, plan.room_id) != plan.room_id:
+                raise Conflict(f"{claim!r} is held by another room")
         for user in plan.claim_players:
             if self._players.get(user, plan.room_id) != plan.room_id:
                 raise Conflict(f"user {user} plays elsewhere")
@@ -62,10 +66,16 @@ class MemoryRoomStore:
             self._active.add(rid)
         else:
             self._active.discard(rid)
-        if plan.claim_name:
-            self._names[plan.name_key] = rid
-        if plan.release_name and self._names.get(plan.name_key) == rid:
-            del self._names[plan.name_key]
+        for claim in plan.claims:
+            self._claims[claim] = rid
+        for claim in plan.releases:
+            if self._claims.get(claim) == rid:
+                del self._claims[claim]
+        tables = self._tables.setdefault(plan.table_kind, {})
+        if plan.open_table is None:
+            tables.pop(rid, None)
+        else:
+            tables[rid] = plan.open_table
         for user in plan.claim_players:
             self._players[user] = rid
         for user in plan.release_players:
@@ -91,7 +101,22 @@ class MemoryRoomStore:
         return sorted(self._watching.get(user_id, ()))
 
     async def room_named(self, name: str) -> RoomId | None:
-        return self._names.get(name_key(name))
+        return self._claims.get(name_claim(name))
+
+    async def owner(self, claim: str) -> RoomId | None:
+        return self._claims.get(claim)
+
+    async def open_tables(self, kind: str, limit: int) -> list[RoomId]:
+        tables = self._tables.get(kind, {})
+        return [rid for _, rid in sorted((at, rid) for rid, at in tables.items())][:limit]
+
+    async def count_attempt(self, key: str, window_seconds: float) -> int:
+        now = self._clock()
+        started, count = self._attempts.get(key, (now, 0))
+        if started + timedelta(seconds=window_seconds) <= now:
+            started, count = now, 0
+        self._attempts[key] = (started, count + 1)
+        return count + 1
 
     async def active_rooms(self, limit: int) -> list[Room]:
         rooms = [self._rooms[r] for r in self._active if r in self._rooms]

@@ -8,7 +8,11 @@ Keys (docs/protocol.md, "Bus and stores"):
   plus :data:`SAFETY_MARGIN_SECONDS`, so a room nobody cleans up still goes away.
 - ``game:rooms:list`` — SET of active room ids.
 - ``game:user:{user_id}:room`` — the active room the user plays in.
-- ``game:room_name:{name_key}`` — the active room holding a case-folded name.
+- ``game:room_name:{name_key}`` — the active listed room holding a case-folded name;
+  ``game:invite:{code}`` and ``game:quick:{game_type}:{seats}`` — the other unique
+  claims of an active room (its invite code; the quick-play room still filling).
+- ``game:open:{game_type}:{seats}`` — ZSET of open tables by creation time (quick play).
+- ``game:attempts:{key}`` — a counter of attempts (password tries) with the window's TTL.
 - ``game:user:{user_id}:watching`` — SET of room ids the user spectates.
 - ``game:timers`` — ZSET of room id scored by its next deadline (epoch seconds).
 - ``ws:presence:{user_id}`` — present while online, with a TTL (60 s by default).
@@ -48,7 +52,7 @@ from redis.exceptions import NoScriptError, RedisError
 from blazing.errors import Conflict, DependencyUnavailable, ServerFault
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.rooms.model import Room, decode_room, encode_room
-from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_key
+from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_claim
 from blazing.state.coalesce import Coalescer
 
 ROOMS_LIST = "game:rooms:list"
@@ -75,6 +79,20 @@ def name_index_key(key: str) -> str:
     return f"game:room_name:{key}"
 
 
+def claim_key(claim: str) -> str:
+    """The key of a unique claim (``state.base``): ``name:x`` is the name index."""
+    kind, _, value = claim.partition(":")
+    return name_index_key(value) if kind == "name" else f"game:{claim}"
+
+
+def open_tables_key(kind: str) -> str:
+    return f"game:open:{kind}"
+
+
+def attempts_key(key: str) -> str:
+    return f"game:attempts:{key}"
+
+
 PRESENCE_PREFIX = "ws:presence:"
 SOCKETS_PREFIX = "ws:sockets:"
 
@@ -99,13 +117,14 @@ def gateway_sockets_key(gateway_id: str) -> str:
 
 
 # Status codes returned by the commit script.
-_OK, _STALE, _NAME_TAKEN, _PLAYER_ELSEWHERE = 0, 1, 2, 3
+_OK, _STALE, _CLAIM_TAKEN, _PLAYER_ELSEWHERE = 0, 1, 2, 3
 
-# KEYS: room, active list, timers, name index, then the room keys of claimed
-# players, of released players, then the watching sets of watch and unwatch users.
+# KEYS: room, active list, timers, the open-table set of the room's kind, then the keys
+# of unique claims to take and to release, the room keys of claimed and released
+# players, the watching sets of watch and unwatch users.
 # ARGV: room id, expected version ('' = must not exist), room JSON ('' = delete),
-# active, claim name, release name ('1'/'0'), deadline score ('' = none),
-# PEXPIRE ms for an inactive room, then the four key counts.
+# active ('1'/'0'), deadline score ('' = none), PEXPIRE ms for an inactive room,
+# open-table score ('' = not an open table), then the six key counts.
 _COMMIT = """
 local rid = ARGV[1]
 local current = redis.call('GET', KEYS[1])
@@ -118,33 +137,35 @@ else
     return {1, 'version changed'}
   end
 end
-local nc, nr, nw, nu = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]),
-  tonumber(ARGV[12])
-if ARGV[5] == '1' then
-  local owner = redis.call('GET', KEYS[4])
-  if owner and owner ~= rid then return {2, owner} end
-end
+local nk, nrk, nc, nr, nw, nu = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]),
+  tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 local first = 5
-for i = first, first + nc - 1 do
+for i = first, first + nk - 1 do
+  local owner = redis.call('GET', KEYS[i])
+  if owner and owner ~= rid then return {2, KEYS[i]} end
+end
+local players = first + nk + nrk
+for i = players, players + nc - 1 do
   local owner = redis.call('GET', KEYS[i])
   if owner and owner ~= rid then return {3, KEYS[i]} end
 end
-local deleting = ARGV[3] == ''
-if deleting then
+if ARGV[3] == '' then
   redis.call('DEL', KEYS[1])
 else
   redis.call('SET', KEYS[1], ARGV[3])
-  if ARGV[4] ~= '1' then redis.call('PEXPIRE', KEYS[1], ARGV[8]) end
+  if ARGV[4] ~= '1' then redis.call('PEXPIRE', KEYS[1], ARGV[6]) end
 end
 if ARGV[4] == '1' then
   redis.call('SADD', KEYS[2], rid)
 else
   redis.call('SREM', KEYS[2], rid)
 end
-if ARGV[5] == '1' then redis.call('SET', KEYS[4], rid) end
-if (ARGV[6] == '1' or deleting) and redis.call('GET', KEYS[4]) == rid then
-  redis.call('DEL', KEYS[4])
+for i = first, first + nk - 1 do redis.call('SET', KEYS[i], rid) end
+first = first + nk
+for i = first, first + nrk - 1 do
+  if redis.call('GET', KEYS[i]) == rid then redis.call('DEL', KEYS[i]) end
 end
+first = first + nrk
 for i = first, first + nc - 1 do redis.call('SET', KEYS[i], rid) end
 first = first + nc
 for i = first, first + nr - 1 do
@@ -154,12 +175,24 @@ first = first + nr
 for i = first, first + nw - 1 do redis.call('SADD', KEYS[i], rid) end
 first = first + nw
 for i = first, first + nu - 1 do redis.call('SREM', KEYS[i], rid) end
-if deleting or ARGV[7] == '' then
+if ARGV[3] == '' or ARGV[5] == '' then
   redis.call('ZREM', KEYS[3], rid)
 else
-  redis.call('ZADD', KEYS[3], ARGV[7], rid)
+  redis.call('ZADD', KEYS[3], ARGV[5], rid)
+end
+if ARGV[7] == '' then
+  redis.call('ZREM', KEYS[4], rid)
+else
+  redis.call('ZADD', KEYS[4], ARGV[7], rid)
 end
 return {0, ''}
+"""
+
+# KEYS: the attempt counter. ARGV: window in ms. The count in the current window.
+_ATTEMPT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
 """
 
 # KEYS: timers. ARGV: max score, limit, room key prefix. Returns the due room ids
@@ -265,7 +298,9 @@ _CommitCall = tuple[list[str], list[str | int | bytes]]  # the commit script's K
 
 
 def _commit_call(plan: CommitPlan) -> _CommitCall:
-    keys = [room_key(plan.room_id), ROOMS_LIST, TIMERS, name_index_key(plan.name_key)]
+    keys = [room_key(plan.room_id), ROOMS_LIST, TIMERS, open_tables_key(plan.table_kind)]
+    keys += [claim_key(c) for c in plan.claims]
+    keys += [claim_key(c) for c in plan.releases]
     keys += [player_key(u) for u in plan.claim_players]
     keys += [player_key(u) for u in plan.release_players]
     keys += [watching_key(u) for u in plan.watch]
@@ -274,11 +309,12 @@ def _commit_call(plan: CommitPlan) -> _CommitCall:
         plan.room_id,
         "" if plan.expected_version is None else plan.expected_version,
         b"" if plan.room is None else encode_room(plan.room),
-        int(plan.active), int(plan.claim_name), int(plan.release_name),
+        int(plan.active),
         "" if plan.deadline is None else repr(plan.deadline.timestamp()),
         _expire_ms(plan),
-        len(plan.claim_players), len(plan.release_players), len(plan.watch),
-        len(plan.unwatch),
+        "" if plan.open_table is None else repr(plan.open_table),
+        len(plan.claims), len(plan.releases), len(plan.claim_players),
+        len(plan.release_players), len(plan.watch), len(plan.unwatch),
     ]
     return keys, args
 
@@ -292,6 +328,7 @@ class RedisRoomStore:
         self._redis = _client(url, timeout)
         self._commit = self._redis.register_script(_COMMIT)
         self._due = self._redis.register_script(_DUE)
+        self._attempt = self._redis.register_script(_ATTEMPT)
         # Rooms loaded or committed at the same moment (a burst of commands for many
         # rooms) share one MGET and one pipeline of commit scripts.
         self._loads = Coalescer(self._load_many)
@@ -316,7 +353,7 @@ class RedisRoomStore:
         status, detail = await self._commits(_commit_call(plan))
         if status == _OK:
             return
-        reason = {_STALE: "stale version", _NAME_TAKEN: "name is taken",
+        reason = {_STALE: "stale version", _CLAIM_TAKEN: "a unique key is held elsewhere",
                   _PLAYER_ELSEWHERE: "a player plays elsewhere"}.get(status, "refused")
         raise Conflict(f"room {plan.room_id}: {reason} ({_text(detail)})")
 
@@ -351,9 +388,23 @@ class RedisRoomStore:
         return sorted(RoomId(_text(m)) for m in members)
 
     async def room_named(self, name: str) -> RoomId | None:
-        with _unavailable_on_error("room_named"):
-            value = await self._redis.get(name_index_key(name_key(name)))
+        return await self.owner(name_claim(name))
+
+    async def owner(self, claim: str) -> RoomId | None:
+        with _unavailable_on_error("owner"):
+            value = await self._redis.get(claim_key(claim))
         return None if value is None else RoomId(_text(value))
+
+    async def open_tables(self, kind: str, limit: int) -> list[RoomId]:
+        with _unavailable_on_error("open_tables"):
+            ids = await self._redis.zrange(open_tables_key(kind), 0, limit - 1)
+        return [RoomId(_text(i)) for i in ids if isinstance(i, bytes | str)]
+
+    async def count_attempt(self, key: str, window_seconds: float) -> int:
+        with _unavailable_on_error("count_attempt"):
+            count = await self._attempt(keys=[attempts_key(key)],
+                                        args=[max(1, int(window_seconds * 1000))])
+        return int(count)
 
     async def active_rooms(self, limit: int) -> list[Room]:
         """Active rooms, oldest first; ids whose room key is gone are skipped."""

@@ -747,6 +747,10 @@ class GamesPage {
     announce(`Tie in round ${message.round}: the tied players roll again.`);
   }
 
+  onRoomNotice(message) {
+    if (this.isCurrent(message)) this.rejoin(this.room.room_id, this.room.room_name);
+  }
+
   onOtherGameEvent(message) {
     // This page draws Bigger Dice only; rooms of other games are not offered here.
     console.warn(`blazing: ${message.type} is not drawn by this page`);

@@ -30,6 +30,11 @@ export const SERVER_EVENTS = Object.freeze({
   "game_ended": "onGameEnded",
   "chat_message": "onChatMessage",
   "error": "onError",
+  "player_kicked": "onRoomNotice",
+  "spectating_changed": "onRoomNotice",
+  "mute_changed": "onRoomNotice",
+  "rematch_requested": "onRoomNotice",
+  "rematch_cancelled": "onRoomNotice",
 });
 
 export const SERVER_TYPES = Object.freeze(Object.keys(SERVER_EVENTS));
@@ -38,6 +43,7 @@ export const SERVER_TYPES = Object.freeze(Object.keys(SERVER_EVENTS));
 export const CLIENT_TYPES = Object.freeze([
   "auth", "ping", "list_rooms", "create_room", "join_room", "leave_room", "rejoin_room",
   "ready", "spectate", "leave_spectate", "bigger_dice.roll", "tic_tac_toe.move", "chat_send",
+  "quick_play", "quick_play_cancel", "rematch", "kick", "renew_invite", "set_spectating", "mute",
 ]);
 
 export const GAME_TYPE = "bigger_dice";
