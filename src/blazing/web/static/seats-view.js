@@ -73,7 +73,8 @@ export function renderSeats(container, ctx) {
     } else {
       name.append("Open seat");
     }
-    seat.setAttribute("aria-label", p ? `Seat ${i + 1}: ${p.username}` : `Seat ${i + 1}: open`);
+    const you = p && me && p.user_id === me.user_id ? " (you)" : "";
+    seat.setAttribute("aria-label", p ? `Seat ${i + 1}: ${p.username}${you}` : `Seat ${i + 1}: open`);
     setText(byTestId("seat-score", seat), p ? String(p.score) : "0");
     setText(byTestId("seat-score-label", seat), game?.labels?.score || "points");
     const chip = chipFor(p, ctx);

@@ -51,7 +51,7 @@ export function renderRounds(table, room, me, { newestFirst }) {
     const rolls = new Map(pass.rolls);
     const cells = players.map((p) => h("td", { class: pass.winner_id === p.user_id ? "win" : rolls.has(p.user_id) ? "" : "absent" },
       rolls.has(p.user_id) ? String(rolls.get(p.user_id)) : "–"));
-    const result = pass.winner_id == null ? (players.length > 2 ? "Tie — roll again" : "Tie") : name(room, pass.winner_id, me);
+    const result = pass.winner_id == null ? "Tie" : name(room, pass.winner_id, me);
     const round = h("th", { scope: "row" }, String(pass.round));
     if (tiebreak) round.append(h("span", { class: "tiebreak-tag" }, "tiebreak"));
     return h("tr", { dataset: { testid: "round-row", round: String(pass.round), tiebreak: String(tiebreak) } },
