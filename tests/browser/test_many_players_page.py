@@ -110,6 +110,7 @@ async def test_a_three_player_dice_game_to_the_end(server: ServerProcess, pages:
     # A few rounds in: every page agrees, and the page's model, kept by events,
     # equals a fresh room_state (the spectator reloads).
     await play(players, alice, rolls=12)
+    await expect(alice.room).to_have_attribute("data-turn-number", "13")  # the 12th roll is in
     turn = await alice.room.get_attribute("data-turn-number")
     for p in everyone:
         await expect(p.room).to_have_attribute("data-turn-number", turn or "")

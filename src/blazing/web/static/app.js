@@ -55,9 +55,13 @@ export class App {
 
   start() {
     bindControls(this);
+    this.paintGames();
+    this.checkSession();
+  }
+
+  paintGames() {
     signin.paintGames(this.catalogue.playable().map((g) => g.title));
     lobbyView.renderGamePicker(this.catalogue, null);
-    this.checkSession();
   }
 
   setView(view) {
@@ -76,6 +80,11 @@ export class App {
       return;
     }
     this.devLogin = answer.devLogin;
+    if (!this.catalogue.loaded) {
+      // The server was unreachable when the page loaded: it answers now.
+      await this.catalogue.load().catch((err) => console.warn(`blazing: cannot load the games: ${err.message}`));
+      this.paintGames();
+    }
     if (answer.me) {
       this.me = answer.me;
       signin.paintUser(this.me, this.devLogin);

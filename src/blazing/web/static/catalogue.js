@@ -8,9 +8,22 @@ const GAME_TYPE_RE = /^[a-z][a-z0-9_]{0,63}$/;
 const CONTRACT = ["labels", "commands", "events", "start", "mount", "render", "renderSeat"];
 
 export class Catalogue {
-  constructor(games = [], modules = new Map()) {
-    this.games = games; // in the server's order
-    this.modules = modules; // game_type -> page module, for the games this page can draw
+  constructor() {
+    this.games = []; // in the server's order
+    this.modules = new Map(); // game_type -> page module, for the games this page can draw
+    this.eventTypes = new Set();
+  }
+
+  /** True once the server's games are known. */
+  get loaded() {
+    return this.games.length > 0;
+  }
+
+  /** Fetch the catalogue and import every game's page module. Throws when the server cannot be reached. */
+  async load() {
+    const { games, modules } = await fetchGames();
+    this.games = games;
+    this.modules = modules;
     this.eventTypes = new Set(games.flatMap((g) => g.events));
   }
 
@@ -39,8 +52,7 @@ export class Catalogue {
   }
 }
 
-/** Fetch the catalogue and import every game's page module. Throws when the server cannot be reached. */
-export async function loadCatalogue() {
+async function fetchGames() {
   const response = await fetch("/api/games", { credentials: "same-origin", cache: "no-store" });
   if (!response.ok) throw new Error(`GET /api/games answered ${response.status}`);
   const body = await response.json();
@@ -58,7 +70,7 @@ export async function loadCatalogue() {
       console.warn(`blazing: no page module for ${game.game_type}: ${err.message}`);
     }
   }));
-  return new Catalogue(games, modules);
+  return { games, modules };
 }
 
 function linkStylesheet(href) {

@@ -2,17 +2,16 @@
 // their page modules), then start the controller.
 
 import { App } from "./app.js";
-import { Catalogue, loadCatalogue } from "./catalogue.js";
+import { Catalogue } from "./catalogue.js";
 
 async function boot() {
-  let catalogue;
+  const catalogue = new Catalogue();
   try {
-    catalogue = await loadCatalogue();
+    await catalogue.load();
   } catch (err) {
-    // The server is unreachable: the sign-in view says so and offers to try again
-    // (checkSession fails the same way); reloading brings the games back.
+    // The server is unreachable: the sign-in view says so and offers to try again,
+    // and the controller loads the games once the server answers.
     console.warn(`blazing: cannot load the games: ${err.message}`);
-    catalogue = new Catalogue();
   }
   const app = new App(catalogue);
   globalThis.blazingPage = app; // for debugging from the console
