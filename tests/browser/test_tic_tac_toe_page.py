@@ -187,7 +187,8 @@ async def test_a_tic_tac_toe_match_to_five_wins(server: ServerProcess, pages: Pa
     await expect(first_x.by("game-over-title")).to_have_text("You win!")
     await expect(first_o.by("game-over-title")).to_contain_text(f"{first_x.name} wins")
     await expect(carol.by("game-over-title")).to_have_text(f"{first_x.name} wins!")
-    await screenshot(first_x, "ttt-game-over.png")
+    await screenshot(alice, "ttt-game-over.png")
+    await screenshot(bob, "ttt-game-over-360.png")
 
     # The lobby's recent games has the match, with its score.
     await alice.by("back-to-lobby").click()

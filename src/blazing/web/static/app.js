@@ -12,7 +12,8 @@ import { bindControls } from "./controls.js";
 import { History } from "./history.js";
 import { Lobby } from "./lobby.js";
 import * as lobbyView from "./lobby-view.js";
-import { CloseCode, dispatch, errorText } from "./protocol.js";
+import { CloseCode, dispatch } from "./protocol.js";
+import { showRefusal } from "./refusals.js";
 import { Requests } from "./requests.js";
 import * as model from "./room-model.js";
 import { renderRoom, renderTimers, setRoomError } from "./room-shell.js";
@@ -202,32 +203,16 @@ export class App {
     const was = this.connStatus.state;
     this.connStatus = status;
     document.body.dataset.connection = status.state;
-    if (status.state === "open") {
-      banner.showBanner(null);
-      if (was === "reconnecting") announce("Reconnected.", { urgent: true });
-    } else if (status.state === "reconnecting") {
-      if (was !== "reconnecting") announce("Connection lost. Reconnecting…", { urgent: true });
-      if (this.session) this.session.pending = { ready: false, move: false };
-      banner.showBanner(status);
-    } else if (status.state === "offline") {
-      announce("You are offline. Use the retry button to reconnect.", { urgent: true });
-      banner.showBanner(status);
-    } else if (status.state === "stopped") {
-      this.onStopped(status);
-    }
-    this.redraw();
-  }
-
-  onStopped(status) {
-    if (status.code === CloseCode.UNAUTHENTICATED) {
+    if (status.state === "stopped" && status.code === CloseCode.UNAUTHENTICATED) {
       this.conn = null;
       banner.showBanner(null);
       const why = status.reason ? ` (${status.reason})` : "";
       this.showSignIn(`You were signed out by the server${why}. Please sign in again.`);
       return;
     }
-    banner.showBanner(status);
-    announce("Disconnected by the server. Automatic reconnection is off.", { urgent: true });
+    if (status.state === "reconnecting" && this.session) this.session.pending = { ready: false, move: false };
+    banner.connectionChanged(status, was);
+    this.redraw();
   }
 
   retry() {
@@ -411,51 +396,6 @@ export class App {
   }
 
   onError(message) {
-    const request = message.request_id ? this.requests.take(message.request_id) : undefined;
-    const text = errorText(message, this.session?.game?.errorTexts || {});
-    switch (request?.kind) {
-      case "create":
-      case "join":
-      case "spectate":
-        this.expectingRoom = false;
-        this.lobby.refused(request, text);
-        break;
-      case "rejoin":
-        this.onRejoinFailed(message, request);
-        break;
-      case "ready":
-      case "move":
-        if (this.session) this.session.pending[request.kind] = false;
-        // Out of turn is a race with the turn passing, not worth a message.
-        if (message.code !== "NOT_YOUR_TURN") setRoomError(text);
-        this.redraw();
-        break;
-      case "chat":
-        setChatError(text);
-        if (!byTestId("chat-input").value) byTestId("chat-input").value = request.text;
-        break;
-      case "list":
-        lobbyView.setLobbyError(text);
-        break;
-      default:
-        banner.notify(text);
-    }
-  }
-
-  onRejoinFailed(error, request) {
-    this.resyncing = false;
-    this.expectingRoom = false;
-    if (error.code === "ROOM_NOT_FOUND" || error.code === "NOT_IN_ROOM") {
-      const name = request.roomName || this.room?.room_name;
-      this.leaveRoomLocally();
-      this.showLobby();
-      banner.notify(`The room ${name ? `“${name}” ` : ""}is no longer available — it ended or the server restarted. You are back in the lobby.`);
-      return;
-    }
-    banner.notify(`Could not get back into the room: ${errorText(error)} Retrying…`);
-    setTimeout(() => {
-      const stillThere = this.room?.room_id === request.roomId || storage.storedRoom()?.room_id === request.roomId;
-      if (this.online && request.roomId && stillThere) this.rejoin(request.roomId, request.roomName);
-    }, 2000);
+    showRefusal(this, message);
   }
 }

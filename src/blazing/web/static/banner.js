@@ -43,3 +43,23 @@ export function notify(text) {
   show(byTestId("notice"), Boolean(text));
   if (text) announce(text);
 }
+
+/**
+ * Show and announce a change of the connection's state (`was` is the state
+ * before). A 4401 close is not shown here: the controller signs out.
+ */
+export function connectionChanged(status, was) {
+  if (status.state === "open") {
+    showBanner(null);
+    if (was === "reconnecting") announce("Reconnected.", { urgent: true });
+  } else if (status.state === "reconnecting") {
+    if (was !== "reconnecting") announce("Connection lost. Reconnecting…", { urgent: true });
+    showBanner(status);
+  } else if (status.state === "offline") {
+    announce("You are offline. Use the retry button to reconnect.", { urgent: true });
+    showBanner(status);
+  } else if (status.state === "stopped") {
+    showBanner(status);
+    announce("Disconnected by the server. Automatic reconnection is off.", { urgent: true });
+  }
+}

@@ -20,6 +20,11 @@ export function isTiebreakPass(pass, passes) {
 /** One judged pass in words; `seats` is the number of players of the game. */
 export function roundSentence(pass, room, me, seats) {
   const rolls = pass.rolls.map(([, roll]) => roll);
+  if (!rolls.length) {
+    // A tiebreak whose other contenders all left is judged without a roll.
+    const winner = pass.winner_id == null ? "Nobody" : name(room, pass.winner_id, me);
+    return `Round ${pass.round}: ${winner} ${winner === "You" ? "win" : "wins"} — the others left`;
+  }
   const best = Math.max(...rolls);
   if (seats === 2 && rolls.length === 2) {
     if (pass.is_tie || pass.winner_id == null) return `Round ${pass.round}: tie at ${rolls[0]} — nobody scores`;
