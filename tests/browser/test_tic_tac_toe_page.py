@@ -161,6 +161,9 @@ async def test_a_tic_tac_toe_match_to_five_wins(server: ServerProcess, pages: Pa
     await x3.page.keyboard.press("Enter")
     await expect(cell(x3, 0)).to_have_attribute("data-mark", "X")
     await expect(x3.by("announcer")).to_contain_text("You put X on cell 1")
+    await expect(cell(x3, 0)).to_have_attribute("aria-label", "Cell 1, X")
+    await x3.page.keyboard.press("ArrowDown")  # arrows go on from the cell just played
+    await expect(cell(x3, 3)).to_be_focused()
     last = await play_game(players, alice, state["turnNumber"], X_WINS[1:])
     score[first_x.user_id] += 1
 

@@ -160,6 +160,9 @@ export function mount(slots, actions) {
 const ARROWS = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
 
 function moveFocus(event, cells) {
+  // From the cell that has focus (the tab stop may have moved on when it filled).
+  const at = cells.indexOf(document.activeElement);
+  if (at >= 0) focusCell = at;
   let next = null;
   if (ARROWS[event.key]) {
     const [dr, dc] = ARROWS[event.key];
