@@ -10,7 +10,7 @@
 
 import { byTestId, h, setText, show } from "../dom.js";
 import { rollDie, setDie } from "../dice.js";
-import { renderRounds, roundSentence } from "./bigger_dice/rounds.js";
+import { listNames, renderRounds, roundSentence } from "./bigger_dice/rounds.js";
 
 const WINNING_SCORE = 10;
 const TIEBREAK_FROM = 3; // seats from which a tie is rolled off among the tied (SPEC §10)
@@ -100,10 +100,6 @@ function onTiebreakStarted(state, m, ctx) {
     state: { ...s, round: m.round, rollers: m.players, pending: [] },
     say: `Tie in round ${m.round}: ${listNames(names)} roll again.`,
   };
-}
-
-function listNames(names) {
-  return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
 // --- reading the state -----------------------------------------------------------------

@@ -8,8 +8,10 @@ function name(room, userId, me) {
   return room.players.find((p) => p.user_id === userId)?.username || "someone";
 }
 
-function listNames(names) {
-  return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+/** "alice, bob and you": "You" is lower case after the first name. */
+export function listNames(names) {
+  const words = names.map((n, i) => (i > 0 && n === "You" ? "you" : n));
+  return words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
 
 /** True when `pass` re-rolls a tie: an earlier pass of `passes` has the same round. */
@@ -33,7 +35,7 @@ export function roundSentence(pass, room, me, seats) {
   }
   if (pass.is_tie || pass.winner_id == null) {
     const tied = pass.rolls.filter(([, roll]) => roll === best).map(([id]) => name(room, id, me));
-    return `Round ${pass.round}: ${listNames(tied)} tie at ${best} — they roll again`;
+    return `Round ${pass.round}: ${listNames(tied)} tie at ${best} — a tiebreak follows`;
   }
   const winner = name(room, pass.winner_id, me);
   return `Round ${pass.round}: ${winner} ${winner === "You" ? "win" : "wins"} with ${best}`;
