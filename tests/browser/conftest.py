@@ -285,7 +285,14 @@ async def sign_in(player: Player) -> None:
     assert player.user_id > 0
 
 
-async def create_room(player: Player, name: str) -> str:
+async def create_room(player: Player, name: str, *, game: str | None = None,
+                      seats: int | None = None) -> str:
+    """Create ``name`` from the lobby's form: ``game`` is picked in the game picker
+    (the first game otherwise), ``seats`` in the seat choice of a game that has one."""
+    if game is not None:
+        await player.page.locator(f'[data-testid="game-option"][value="{game}"]').check()
+    if seats is not None:
+        await player.by("create-seats").select_option(str(seats))
     await player.by("create-name").fill(name)
     await player.by("create-submit").click()
     await expect(player.by("room-view")).to_be_visible()
@@ -314,6 +321,14 @@ async def start_game(a: Player, b: Player) -> None:
     await a.by("ready-button").click()
     await b.by("ready-button").click()
     for p in (a, b):
+        await expect(p.room).to_have_attribute("data-status", "in_progress")
+
+
+async def start_all(players: list[Player]) -> None:
+    """Every seated player presses "I'm ready"; the game starts."""
+    for p in players:
+        await p.by("ready-button").click()
+    for p in players:
         await expect(p.room).to_have_attribute("data-status", "in_progress")
 
 
@@ -351,8 +366,7 @@ async def play(players: list[Player], watcher: Player, *, rolls: int | None = No
     last_turn = ""
     while rolls is None or done < rolls:
         assert done < max_rolls, "the game did not end"
-        handle = await watcher.page.wait_for_function(NEXT_TURN_JS, arg=last_turn, timeout=WAIT)
-        state = await handle.json_value()
+        state = await wait_next_turn(watcher, last_turn)
         if state["status"] != "in_progress":
             break
         last_turn = state["turnNumber"]
@@ -361,6 +375,18 @@ async def play(players: list[Player], watcher: Player, *, rolls: int | None = No
         await roller.by("roll-button").click()
         done += 1
     return done
+
+
+async def wait_next_turn(watcher: Player, last_turn: str) -> dict[str, str]:
+    """The watcher's page once it shows a turn after ``last_turn`` (or the end)."""
+    handle = await watcher.page.wait_for_function(NEXT_TURN_JS, arg=last_turn, timeout=WAIT)
+    state: dict[str, str] = await handle.json_value()
+    return state
+
+
+async def model(player: Player) -> Any:
+    """The page's room model (kept up to date by events), as JSON."""
+    return await player.page.evaluate("JSON.parse(JSON.stringify(globalThis.blazingPage.room))")
 
 
 async def screenshot(player: Player, name: str) -> Path:

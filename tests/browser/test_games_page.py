@@ -67,6 +67,7 @@ async def test_whole_game_with_a_spectator(server: ServerProcess, pages: Pages) 
         await expect(p.page.locator('[data-testid="rounds-table"] [data-testid="round-row"]')
                      ).to_have_count(3)
     # Whoever has the turn sees an enabled Roll; the other a disabled one.
+    await expect(alice.room).to_have_attribute("data-turn-number", "7")  # the 6th roll is in
     turn = int(await alice.room.get_attribute("data-current-turn") or 0)
     roller, waiter = (alice, bob) if turn == alice.user_id else (bob, alice)
     await expect(roller.by("roll-button")).to_be_enabled()
@@ -149,6 +150,7 @@ async def test_chat_and_reload_mid_game(server: ServerProcess, pages: Pages) -> 
     assert width <= 360, f"the page scrolls sideways at 360 px ({width} px wide)"
 
     # Bob reloads mid-game and is put back in place, from room_state.
+    await expect(alice.room).to_have_attribute("data-turn-number", "6")  # the 5th roll is in
     turn = await alice.room.get_attribute("data-turn-number")
     scores = await alice.by("seat-score").all_text_contents()
     await bob.page.reload()

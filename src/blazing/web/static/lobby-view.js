@@ -1,6 +1,10 @@
-// The lobby: open rooms, the create form and your recent games.
+// The lobby: open rooms of every game, the create form (the game picker and, for a
+// game with a seat range, the number of seats) and your recent games. Game titles
+// and seat ranges come from the catalogue (GET /api/games).
 
 import { byTestId, h, paintAvatar, setText, show, timeAgo } from "./dom.js";
+
+const AVATARS_SHOWN = 4; // seats drawn as avatars in a row; more are summed up as "+N"
 
 const STATUS_TEXT = { waiting: "Waiting", in_progress: "Playing", finished: "Finished", abandoned: "Abandoned" };
 
@@ -14,15 +18,16 @@ function sortRooms(rooms) {
 
 /**
  * Draw the room list. `actions` = {join(room), spectate(room), open(room)};
- * `rowErrors` maps room_id to an inline error for that row.
+ * `rowErrors` maps room_id to an inline error for that row; `catalogue` names the
+ * games and says which ones this page can draw.
  */
-export function renderRooms({ rooms, me, online, rowErrors, actions }) {
+export function renderRooms({ rooms, me, online, rowErrors, actions, catalogue }) {
   const list = byTestId("room-list");
   const focused = document.activeElement;
   const focusKey = focused && list.contains(focused)
     ? `${focused.closest("[data-room-id]")?.dataset.roomId}|${focused.dataset.testid}` : null;
   const sorted = sortRooms(rooms);
-  list.replaceChildren(...sorted.map((room) => roomRow(room, me, online, rowErrors.get(room.room_id), actions)));
+  list.replaceChildren(...sorted.map((room) => roomRow(room, { me, online, error: rowErrors.get(room.room_id), actions, catalogue })));
   show(byTestId("room-list-empty"), sorted.length === 0);
   setText(byTestId("room-count"), String(sorted.length));
   if (focusKey) {
@@ -31,21 +36,30 @@ export function renderRooms({ rooms, me, online, rowErrors, actions }) {
   }
 }
 
-function roomRow(room, me, online, error, actions) {
-  const players = room.players || [];
-  const mine = me && players.some((p) => p.user_id === me.user_id);
-  const full = (room.player_count ?? players.length) >= (room.max_players || 2);
-  const canJoin = room.status === "waiting" && !full && !mine;
-  const canWatch = (room.status === "waiting" || room.status === "in_progress") && !mine;
-  const seats = [];
-  for (let i = 0; i < (room.max_players || 2); i += 1) {
+function seatAvatars(players, seats) {
+  const shown = Math.min(seats, AVATARS_SHOWN);
+  const avatars = [];
+  for (let i = 0; i < shown; i += 1) {
     const p = players[i];
     const avatar = h("span", { class: `avatar avatar-xs${p ? "" : " avatar-empty"}`, "aria-hidden": "true" });
     paintAvatar(avatar, p || null);
     if (!p) avatar.textContent = "+";
-    seats.push(avatar);
+    avatars.push(avatar);
   }
-  const who = players.length ? players.map((p) => p.username).join(" vs ") : "No players";
+  if (seats > shown) avatars.push(h("span", { class: "avatar avatar-xs avatar-more", "aria-hidden": "true" }, `+${seats - shown}`));
+  return avatars;
+}
+
+function roomRow(room, { me, online, error, actions, catalogue }) {
+  const players = room.players || [];
+  const seats = room.max_players || 2;
+  const taken = room.player_count ?? players.length;
+  const drawable = Boolean(catalogue.module(room.game_type));
+  const mine = me && players.some((p) => p.user_id === me.user_id);
+  const canJoin = drawable && room.status === "waiting" && taken < seats && !mine;
+  const canWatch = drawable && (room.status === "waiting" || room.status === "in_progress") && !mine;
+  const who = players.length === 0 ? "No players"
+    : players.map((p) => p.username).join(players.length === 2 && seats === 2 ? " vs " : ", ");
   const buttons = [];
   if (mine) {
     buttons.push(h("button", { type: "button", class: "btn btn-primary btn-sm", dataset: { testid: "open-button" },
@@ -59,17 +73,74 @@ function roomRow(room, me, online, error, actions) {
     buttons.push(h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "spectate-button" },
       disabled: !online, "aria-label": `Watch ${room.room_name}`, onclick: () => actions.spectate(room) }, "Watch"));
   }
-  return h("li", { class: "room-row", dataset: { testid: "room-row", roomId: room.room_id, roomName: room.room_name, status: room.status } },
+  return h("li", { class: "room-row", dataset: { testid: "room-row", roomId: room.room_id, roomName: room.room_name, status: room.status, gameType: room.game_type } },
     h("div", { class: "room-row-main" },
-      h("div", { class: "room-seats" }, seats),
+      h("div", { class: "room-seats" }, seatAvatars(players, seats)),
       h("div", { class: "room-row-text" },
         h("span", { class: "room-name", dataset: { testid: "room-name" } }, room.room_name),
         h("span", { class: "room-meta" },
+          h("span", { class: "game-pill", dataset: { testid: "room-row-game" } }, catalogue.title(room.game_type)),
           h("span", { class: `status-pill status-${room.status}` }, STATUS_TEXT[room.status] || room.status),
+          h("span", { class: "room-seat-count", dataset: { testid: "room-seats" }, "aria-label": `${taken} of ${seats} seats taken` }, `${taken}/${seats}`),
           h("span", { class: "room-who" }, who),
           room.spectator_count ? h("span", { class: "room-watchers" }, `${room.spectator_count} watching`) : null)),
       h("div", { class: "room-row-actions" }, buttons)),
+    drawable ? null : h("p", { class: "hint" }, "This page cannot show this game yet."),
     error ? h("p", { class: "field-error", role: "alert", dataset: { testid: "row-error" } }, error) : null);
+}
+
+// --- the create form --------------------------------------------------------------
+
+function seatText(game) {
+  return game.min_players === game.max_players
+    ? `${game.max_players} players` : `${game.min_players}–${game.max_players} players`;
+}
+
+/**
+ * Draw the game picker from the catalogue's playable games; `selected` is the
+ * game_type to check. Then the seat choice follows the picked game.
+ */
+export function renderGamePicker(catalogue, selected) {
+  const options = byTestId("game-options");
+  const games = catalogue.playable();
+  const pick = games.some((g) => g.game_type === selected) ? selected : games[0]?.game_type;
+  options.replaceChildren(...games.map((game) => {
+    const module = catalogue.module(game.game_type);
+    const id = `game-option-${game.game_type}`;
+    return h("label", { class: "game-option", for: id, dataset: { gameType: game.game_type } },
+      h("input", { type: "radio", id, name: "game_type", value: game.game_type, checked: game.game_type === pick,
+        dataset: { testid: "game-option" } }),
+      h("span", { class: "game-option-icon", "aria-hidden": "true" }, module.icon ? module.icon() : null),
+      h("span", { class: "game-option-text" },
+        h("span", { class: "game-option-title" }, game.title),
+        h("span", { class: "game-option-meta" }, seatText(game)),
+        module.labels.blurb ? h("span", { class: "game-option-blurb" }, module.labels.blurb) : null));
+  }));
+  renderSeatChoice(catalogue, pick);
+}
+
+/** The seat choice of the picked game: shown only where the game has a seat range. */
+export function renderSeatChoice(catalogue, gameType) {
+  const game = catalogue.info(gameType);
+  const field = byTestId("create-seats-field");
+  const select = byTestId("create-seats");
+  const ranged = Boolean(game && game.min_players < game.max_players);
+  show(field, ranged);
+  if (!ranged || select.dataset.gameType === gameType) return;
+  select.dataset.gameType = gameType;
+  const seats = [];
+  for (let n = game.min_players; n <= game.max_players; n += 1) seats.push(n);
+  select.replaceChildren(...seats.map((n) => h("option", { value: String(n), selected: n === game.default_players }, `${n} players`)));
+}
+
+/** {game_type, max_players?} as the create form stands. */
+export function createChoice(catalogue) {
+  const picked = document.querySelector('[data-testid="game-option"]:checked');
+  const game = catalogue.info(picked?.value) || catalogue.playable()[0];
+  if (!game) return null;
+  const choice = { game_type: game.game_type };
+  if (game.min_players < game.max_players) choice.max_players = Number(byTestId("create-seats").value) || game.default_players;
+  return choice;
 }
 
 export function setCreateError(text) {
@@ -90,18 +161,18 @@ export function setLobbyError(text) {
 const RESULT_TEXT = { won: "Won", lost: "Lost", abandoned: "Abandoned", draw: "No winner" };
 
 /** Draw "your recent games" from GET /api/games/history records. */
-export function renderHistory(games, me, error) {
+export function renderHistory(games, me, error, catalogue) {
   const list = byTestId("history-list");
   if (error) {
     list.replaceChildren(h("li", { class: "field-error" }, error));
     show(byTestId("history-empty"), false);
     return;
   }
-  list.replaceChildren(...games.map((game) => historyRow(game, me)));
+  list.replaceChildren(...games.map((game) => historyRow(game, me, catalogue)));
   show(byTestId("history-empty"), games.length === 0);
 }
 
-function historyRow(game, me) {
+function historyRow(game, me, catalogue) {
   const mine = game.players.find((p) => p.user_id === me.user_id);
   const others = game.players.filter((p) => p.user_id !== me.user_id);
   let result = "draw";
@@ -115,6 +186,6 @@ function historyRow(game, me) {
     h("span", { class: `result-badge result-${result}`, dataset: { testid: "history-result" } }, RESULT_TEXT[result]),
     h("span", { class: "history-main" },
       h("span", { class: "history-vs" }, vs),
-      h("span", { class: "history-meta" }, [game.room_name, how, timeAgo(game.finished_at)].filter(Boolean).join(" · "))),
+      h("span", { class: "history-meta" }, [catalogue?.title(game.game_type), game.room_name, how, timeAgo(game.finished_at)].filter(Boolean).join(" · "))),
     h("span", { class: "history-score", dataset: { testid: "history-score" } }, score));
 }

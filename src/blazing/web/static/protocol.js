@@ -1,53 +1,48 @@
-// The wire protocol as the page sees it (SPEC §2–§8).
+// The wire protocol as the page sees it (SPEC §2–§8, docs/protocol.md).
 //
-// SERVER_EVENTS is the one dispatch table for server → client event types. It
-// mirrors SERVER_TYPES in src/blazing/protocol/server.py (a test keeps the two in
-// step): every type maps to the name of the controller method that handles it.
+// CORE_EVENTS is the dispatch table for the platform's own server → client
+// events: it mirrors CORE_EVENTS in src/blazing/protocol/server.py (a test keeps
+// the two in step) and maps each type to the name of the controller method
+// (app.js) that handles it. A game's events are not listed here: each game's
+// page module (games/<game_type>.js) handles its own, and the controller hands
+// them to the module of the room on screen. The games and their message types
+// come from the server's catalogue (GET /api/games, see catalogue.js).
 
-export const SERVER_EVENTS = Object.freeze({
+export const CORE_EVENTS = Object.freeze({
   "authenticated": "onAuthenticated",
   "pong": "onPong",
   "room_list": "onRoomList",
-  "room_created": "onRoomCreated",
-  "room_joined": "onRoomJoined",
-  "player_left": "onPlayerLeft",
-  "host_changed": "onHostChanged",
-  "player_rejoined": "onPlayerRejoined",
-  "player_disconnected": "onPlayerDisconnected",
-  "player_ready": "onPlayerReady",
+  "room_created": "onLobbyEvent",
+  "room_updated": "onLobbyEvent",
+  "room_removed": "onLobbyEvent",
   "room_state": "onRoomState",
-  "room_updated": "onRoomUpdated",
-  "room_removed": "onRoomRemoved",
-  "spectator_joined": "onSpectatorJoined",
-  "spectator_left": "onSpectatorLeft",
-  "game_started": "onGameStarted",
-  "turn_changed": "onTurnChanged",
-  "bigger_dice.rolled": "onDiceRolled",
-  "bigger_dice.round_result": "onRoundResult",
-  "bigger_dice.tiebreak_started": "onTiebreakStarted",
-  "tic_tac_toe.moved": "onOtherGameEvent",
-  "tic_tac_toe.game_result": "onOtherGameEvent",
+  "room_joined": "onRoomEvent",
+  "player_left": "onPlayerLeft",
+  "host_changed": "onRoomEvent",
+  "player_rejoined": "onRoomEvent",
+  "player_disconnected": "onRoomEvent",
+  "player_ready": "onRoomEvent",
+  "spectator_joined": "onRoomEvent",
+  "spectator_left": "onRoomEvent",
+  "game_started": "onRoomEvent",
+  "turn_changed": "onRoomEvent",
   "game_ended": "onGameEnded",
   "chat_message": "onChatMessage",
   "error": "onError",
-  "player_kicked": "onRoomNotice",
-  "spectating_changed": "onRoomNotice",
-  "mute_changed": "onRoomNotice",
-  "rematch_requested": "onRoomNotice",
-  "rematch_cancelled": "onRoomNotice",
+  "player_kicked": "onRoomEvent",
+  "spectating_changed": "onRoomEvent",
+  "mute_changed": "onRoomEvent",
+  "rematch_requested": "onRoomEvent",
+  "rematch_cancelled": "onRoomEvent",
 });
 
-export const SERVER_TYPES = Object.freeze(Object.keys(SERVER_EVENTS));
-
-// Client → server command types (src/blazing/protocol/client.py CLIENT_TYPES).
-export const CLIENT_TYPES = Object.freeze([
+// The platform's own client → server commands (CORE_COMMANDS in
+// src/blazing/protocol/client.py); each game module lists the moves it sends.
+export const CORE_COMMANDS = Object.freeze([
   "auth", "ping", "list_rooms", "create_room", "join_room", "leave_room", "rejoin_room",
-  "ready", "spectate", "leave_spectate", "bigger_dice.roll", "tic_tac_toe.move", "chat_send",
-  "quick_play", "quick_play_cancel", "rematch", "kick", "renew_invite", "set_spectating", "mute",
+  "ready", "spectate", "leave_spectate", "chat_send", "quick_play", "quick_play_cancel",
+  "rematch", "kick", "renew_invite", "set_spectating", "mute",
 ]);
-
-export const GAME_TYPE = "bigger_dice";
-export const WINNING_SCORE = 10;
 
 // Close codes (SPEC §1). 4401 and 4429 mean "do not reconnect automatically".
 export const CloseCode = Object.freeze({
@@ -63,27 +58,36 @@ export const NO_RECONNECT_CODES = new Set([CloseCode.UNAUTHENTICATED, CloseCode.
 
 const unknownTypesSeen = new Set();
 
+function reportUnknown(type) {
+  if (unknownTypesSeen.has(type)) return;
+  unknownTypesSeen.add(type);
+  console.warn(`blazing: ignoring server event of unknown type ${JSON.stringify(type)}`);
+}
+
 /**
- * Hand one decoded server event to its handler on `controller`.
- * An unknown (or missing) type is logged once per type and otherwise ignored.
- * Returns true when a handler ran.
+ * Hand one decoded server event to its handler on `controller`: a core event to
+ * the method CORE_EVENTS names, anything else to `controller.onGameEvent`, which
+ * answers true when a game knows the type. An unknown (or missing) type is
+ * logged once per type and otherwise ignored. Returns true when a handler ran.
  */
 export function dispatch(controller, message) {
   const type = message && typeof message.type === "string" ? message.type : String(message?.type);
-  const method = Object.hasOwn(SERVER_EVENTS, type) ? SERVER_EVENTS[type] : undefined;
-  if (method === undefined || typeof controller[method] !== "function") {
-    if (!unknownTypesSeen.has(type)) {
-      unknownTypesSeen.add(type);
-      console.warn(`blazing: ignoring server event of unknown type ${JSON.stringify(type)}`);
+  if (Object.hasOwn(CORE_EVENTS, type)) {
+    const method = CORE_EVENTS[type];
+    if (typeof controller[method] === "function") {
+      controller[method](message);
+      return true;
     }
-    return false;
+  } else if (typeof controller.onGameEvent === "function" && controller.onGameEvent(message)) {
+    return true;
   }
-  controller[method](message);
-  return true;
+  reportUnknown(type);
+  return false;
 }
 
 // Friendly words for the error codes of SPEC §6; the server's own message is
-// used where it says more (INVALID_MESSAGE names the field).
+// used where it says more (INVALID_MESSAGE names the field). A game's own codes
+// come from its page module (`errorTexts`).
 const ERROR_TEXT = Object.freeze({
   UNAUTHORIZED: "You are not signed in.",
   USER_MISMATCH: "This page is signed in as someone else. Reload the page.",
@@ -95,7 +99,7 @@ const ERROR_TEXT = Object.freeze({
   ROOM_NAME_TAKEN: "A room with that name already exists. Pick another name.",
   ALREADY_IN_ROOM: "You are already playing in another room.",
   NOT_IN_ROOM: "You are not in that room.",
-  NOT_A_PLAYER: "Only the two players can do that.",
+  NOT_A_PLAYER: "Only the players of this game can do that.",
   SPECTATOR_LIMIT: "That room has all the spectators it can take.",
   GAME_ALREADY_STARTED: "That game has already started — you can watch it instead.",
   GAME_NOT_IN_PROGRESS: "The game is not in progress.",
@@ -105,12 +109,15 @@ const ERROR_TEXT = Object.freeze({
   INTERNAL_ERROR: "Something went wrong on our side. Try again.",
 });
 
-export function errorText(error) {
+/** Words for an `error` event; `gameTexts` are the room's game's own codes. */
+export function errorText(error, gameTexts = {}) {
   if (error.code === "INVALID_MESSAGE") {
     const detail = String(error.message || "").replaceAll("`", "");
     if (/room_name/.test(detail)) return "Room names need 1–64 visible characters.";
     if (/text/.test(detail)) return "Messages need 1–500 characters.";
+    if (/max_players/.test(detail)) return "That game cannot be played with that many seats.";
     return detail ? `Not accepted: ${detail}` : "Not accepted.";
   }
+  if (Object.hasOwn(gameTexts, error.code)) return gameTexts[error.code];
   return ERROR_TEXT[error.code] || error.message || "Something went wrong.";
 }
