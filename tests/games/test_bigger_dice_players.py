@@ -30,6 +30,9 @@ def test_three_players_roll_in_a_fixed_order_from_a_random_opener() -> None:
         (1, 3, [(2, 3), (3, 5), (1, 1)]), (2, 2, [(2, 6), (3, 1), (1, 1)])]
     assert "player1_id" not in results[0]  # the seed's pair fields are for two players
     assert (table.score(1), table.score(2), table.score(3)) == (0, 1, 1)
+    assert results[1]["scores"] == [(2, 1), (3, 1), (1, 0)]  # after the round, turn order
+    started = table.last("game_started")
+    assert list(started["game_state"]["order"]) == [2, 3, 1]  # the public view of the new game
 
 
 def test_a_tie_for_the_highest_roll_is_rolled_off_by_the_tied_only() -> None:
@@ -85,6 +88,8 @@ def test_a_player_who_leaves_keeps_the_score_and_the_others_play_on() -> None:
     assert room is not None and room.status == RoomStatus.IN_PROGRESS
     leaver = room.player(2)
     assert leaver is not None and leaver.left and leaver.score == 1
+    left = table.last("player_left")
+    assert list(left["game_state"]["out"]) == [2]  # the game goes on: its view after the leave
     assert 2 not in room.player_ids()  # free to play elsewhere
     pass_of(table, {1: 3, 3: 4})
     assert table.last("bigger_dice.round_result")["rolls"] == [(1, 3), (3, 4)]

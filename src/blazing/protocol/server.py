@@ -11,6 +11,7 @@ every event on the wire is assembled from the game registry (:mod:`blazing.codec
 """
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
@@ -63,7 +64,9 @@ class RoomJoined(RoomEvent, frozen=True, kw_only=True, tag="room_joined"):
 class PlayerLeft(RoomEvent, frozen=True, kw_only=True, tag="player_left"):
     user_id: UserId
     username: str
-    reason: str = "left"  # extension: "left", or "not_ready" (the ready deadline passed)
+    reason: str = "left"  # extension: "left", "not_ready" (the ready deadline) or "kicked"
+    # Extension: when a game goes on without the player, its public view after that.
+    game_state: Any = None
 
 
 class PlayerKicked(RoomEvent, frozen=True, kw_only=True, tag="player_kicked"):
@@ -144,6 +147,7 @@ class SpectatorLeft(RoomEvent, frozen=True, kw_only=True, tag="spectator_left"):
 class GameStarted(RoomEvent, frozen=True, kw_only=True, tag="game_started"):
     players: list[GamePlayer]
     first_turn: UserId
+    game_state: Any = None  # extension: the new game's public view (what spectators see)
 
 
 class TurnChanged(RoomEvent, frozen=True, kw_only=True, tag="turn_changed"):

@@ -48,7 +48,8 @@ def start(tx: Tx) -> None:
               games=tx.room.games + 1, setup_draws=tuple(rng.draws), moves=(),
               ready_deadline=None,
               players=tuple(msgspec.structs.replace(p, score=0) for p in tx.room.players))
-    tx.to_room(ev.GameStarted(players=list(tx.room.players), first_turn=first))
+    tx.to_room(ev.GameStarted(players=list(tx.room.players), first_turn=first,
+                              game_state=game.view(state, None)))
     _begin_turn(tx, game, state)
 
 
@@ -85,26 +86,32 @@ def leave_game(tx: Tx, player: GamePlayer, reason: str) -> None:
     says what that means (a forfeit, an elimination); the seat and score stay."""
     me = player.user_id
     tx.leaving.append(me)
-    tx.to_room(ev.PlayerLeft(user_id=me, username=player.username))
     tx.set_player(msgspec.structs.replace(player, left=True, disconnected_until=None))
     game, state = game_of(tx.room)
+    rng = game_api.RecordingRng(tx.ctx.rng)
+    answer = game.on_player_left(state, me, game_api.GameContext(now=tx.ctx.now, rng=rng))
+    going_on = game.result(answer.state) is None
+    tx.to_room(ev.PlayerLeft(user_id=me, username=player.username,
+                             game_state=game.view(answer.state, None) if going_on else None),
+               also=[me])
     _play(tx, game, "left" if reason == "forfeit" else "disconnected", me,
-          lambda ctx: game.on_player_left(state, me, ctx), ending_reason=reason)
+          lambda ctx: answer, ending_reason=reason, draws=rng.draws)
 
 
 def _play(tx: Tx, game: game_api.Game, kind: MoveKind, user: UserId, step: GameStep, *,
-          action: dict[str, Any] | None = None,
-          ending_reason: str | None = None) -> game_api.Refusal | None:
+          action: dict[str, Any] | None = None, ending_reason: str | None = None,
+          draws: list[int] | None = None) -> game_api.Refusal | None:
     """Run one step of the game (a move, a timeout, a departure) with its randomness
     recorded, put it on the game's record and take its outcome; a refusal changes
-    nothing and is returned."""
+    nothing and is returned. ``draws``: the randomness of a step already run."""
     rng = game_api.RecordingRng(tx.ctx.rng)
     answer = step(game_api.GameContext(now=tx.ctx.now, rng=rng))
     if isinstance(answer, game_api.Refusal):
         return answer
     scores = game.scores(answer.state)
     tx.update(moves=(*tx.room.moves, MoveRecord(
-        kind=kind, user_id=user, at=tx.ctx.now, action=action or {}, draws=tuple(rng.draws),
+        kind=kind, user_id=user, at=tx.ctx.now, action=action or {},
+        draws=tuple(rng.draws if draws is None else draws),
         scores=tuple(scores.get(p.user_id, 0) for p in tx.room.players))))
     _advance(tx, game, answer, ending_reason)
     return None

@@ -157,4 +157,5 @@ def _round_result(state: BiggerDiceState, judged: Pass) -> RoundResult:
         seed_fields = {"player1_id": p1, "player1_roll": r1, "player2_id": p2,
                        "player2_roll": r2}
     return RoundResult(round=judged.round, winner_id=judged.winner_id, is_tie=judged.is_tie,
-                       rolls=list(judged.rolls), **seed_fields)
+                       rolls=list(judged.rolls), scores=list(_scores(state).items()),
+                       **seed_fields)

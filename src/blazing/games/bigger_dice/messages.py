@@ -39,6 +39,8 @@ class RoundResult(GameEvent, frozen=True, kw_only=True, tag="bigger_dice.round_r
     winner_id: UserId | None
     is_tie: bool
     rolls: list[tuple[UserId, int]]
+    # Every player's score after it, in turn order.
+    scores: list[tuple[UserId, int]] = msgspec.field(default_factory=list)
 
 
 class TiebreakStarted(GameEvent, frozen=True, kw_only=True, tag="bigger_dice.tiebreak_started"):
