@@ -5,7 +5,9 @@ after a command; the memory adapter applies the plan under a lock, the Redis
 adapter in one Lua script. Either applies all of it or none of it.
 
 Extra keys beyond the seed's (documented in docs/protocol.md):
-``game:room_name:{lowercased name}`` → room id of the active room holding it;
+``game:room_name:{name key}`` → room id of the active room holding the name (the
+key is the name NFKC-normalised, case-folded, without invisible characters:
+:func:`blazing.protocol.names.name_key`);
 ``game:user:{user_id}:watching`` → set of room ids the user spectates;
 ``game:timers`` → sorted set of room id by next deadline (epoch seconds);
 ``ws:sockets:{user_id}`` → set of the user's open socket ids;
@@ -19,6 +21,7 @@ from datetime import datetime
 from typing import Protocol, Self
 
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
+from blazing.protocol.names import name_key as name_key  # re-exported for the adapters
 from blazing.rooms.model import Room
 
 PRESENCE_TTL_SECONDS = 60
@@ -30,7 +33,7 @@ class CommitPlan:
     expected_version: int | None  # None: the room must not exist yet
     room: Room | None  # None: delete the room
     active: bool
-    name_key: str  # lower-cased room name
+    name_key: str  # the room name as compared for uniqueness (protocol.names.name_key)
     claim_name: bool
     release_name: bool
     claim_players: tuple[UserId, ...]
@@ -38,10 +41,6 @@ class CommitPlan:
     watch: tuple[UserId, ...]
     unwatch: tuple[UserId, ...]
     deadline: datetime | None
-
-
-def name_key(name: str) -> str:
-    return name.casefold()
 
 
 def plan_commit(before: Room | None, after: Room | None) -> CommitPlan:
@@ -90,7 +89,7 @@ class RoomStore(Protocol):
     async def watched_rooms(self, user_id: UserId) -> list[RoomId]: ...
 
     async def room_named(self, name: str) -> RoomId | None:
-        """The active room with this name (case-insensitive), if any."""
+        """The active room with this name (as :func:`name_key` compares names), if any."""
         ...
 
     async def active_rooms(self, limit: int) -> list[Room]: ...
