@@ -49,7 +49,8 @@ class HistoryStore(Protocol):
         ...
 
     async def for_user(self, user_id: UserId, limit: int) -> list[GameRecord]:
-        """The user's games, newest first."""
+        """The user's games, newest first. ``user_id`` must fit a signed 64-bit
+        integer, as every stored id does (the HTTP API refuses others with 400)."""
         ...
 
     async def get(self, room_id: RoomId) -> GameRecord | None: ...

@@ -86,6 +86,9 @@ class SqliteHistory:
         await self._run(write)
 
     async def for_user(self, user_id: UserId, limit: int) -> list[GameRecord]:
+        if not 0 < user_id < 2**63 or limit < 1:
+            return []  # no such player (and SQLite's integers are 64-bit: it would raise)
+
         def read(db: sqlite3.Connection) -> list[str]:
             rows = db.execute(
                 "SELECT h.document FROM game_history_players p "
