@@ -65,8 +65,9 @@ OPTIONS: tuple[Option, ...] = (
            "seconds a socket may stay unauthenticated (then 4401)"),
     Option("idle_timeout", "IDLE_TIMEOUT", float, 75.0,
            "seconds without an inbound frame before closing with 4408"),
-    Option("outbound_queue", "OUTBOUND_QUEUE", int, 256,
-           "events queued per socket before it is closed as too slow (4409)"),
+    Option("outbound_queue_bytes", "OUTBOUND_QUEUE_BYTES", int, 1024 * 1024,
+           "bytes of events (and of WebSocket pongs) a socket may leave unread before it is "
+           "closed as too slow (4409)"),
     Option("max_sockets_per_user", "MAX_SOCKETS_PER_USER", int, 8, "open sockets per user"),
     Option("max_sockets_per_ip", "MAX_SOCKETS_PER_IP", int, 1000,
            "open connections (HTTP and WebSocket) per client address; more get HTTP 429 "
@@ -120,7 +121,7 @@ class Settings:
     flood_close_after: int = 20
     auth_timeout: float = 10.0
     idle_timeout: float = 75.0
-    outbound_queue: int = 256
+    outbound_queue_bytes: int = 1024 * 1024
     max_sockets_per_user: int = 8
     max_sockets_per_ip: int = 1000
     max_connects_per_ip: float = 50.0

@@ -17,7 +17,13 @@ from aiohttp import web
 from blazing.bus.base import Bus
 from blazing.errors import ConfigError
 from blazing.gateway import picows_transport
-from blazing.gateway.admission import Admission, AdmissionLimits, ProtocolFactory, listen
+from blazing.gateway.admission import (
+    MAX_HEAD,
+    Admission,
+    AdmissionLimits,
+    ProtocolFactory,
+    listen,
+)
 from blazing.gateway.auth import JwtConfig, TokenVerifier
 from blazing.gateway.server import WS_PATH, Gateway, GatewayOptions
 from blazing.gateway.session import GatewayLimits
@@ -103,7 +109,7 @@ def gateway_options(settings: Settings) -> GatewayOptions:
         flood_close_after=settings.flood_close_after,
         auth_timeout=settings.auth_timeout,
         idle_timeout=settings.idle_timeout,
-        outbound_queue=settings.outbound_queue,
+        outbound_queue_bytes=settings.outbound_queue_bytes,
         max_sockets_per_user=settings.max_sockets_per_user,
     )
     return GatewayOptions(limits=limits, allowed_origins=settings.origins,
@@ -270,7 +276,10 @@ def _websocket_protocols(settings: Settings,
 async def _serving(app: web.Application, settings: Settings,
                    gateway: Gateway | None) -> AsyncIterator[int]:
     websocket = _websocket_protocols(settings, gateway)
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5)
+    # The request limits of the admission layer, so that both transports take the same
+    # requests (an 8 KiB token in the query is over aiohttp's default line limit).
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5,
+                           max_line_size=MAX_HEAD, max_field_size=MAX_HEAD)
     await runner.setup()
     assert runner.server is not None
     # Not a TCPSite: every connection passes the per-address admission first, and

@@ -51,7 +51,7 @@ LOAD_FLAGS: dict[str, str] = {
     "--max-sockets-per-user": "64",
     "--max-sockets-per-ip": "20000",  # the load generator puts ~5,000 sockets on one address
     "--max-connects-per-ip": "0",  # ... and opens them as fast as the server takes them
-    "--outbound-queue": "8192",
+    "--outbound-queue-bytes": str(256 * 1024 * 1024),
     "--idle-timeout": "3600",
     "--turn-seconds": "3600",
     "--log-level": "WARNING",
