@@ -13,9 +13,18 @@ from pathlib import Path
 from typing import Any
 
 
-def default_history_url() -> str:
+def data_dir() -> Path:
+    """Where the embedded mode keeps its files: ``$XDG_DATA_HOME/blazing``."""
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return f"sqlite:///{Path(data_home) / 'blazing' / 'history.db'}"
+    return Path(data_home) / "blazing"
+
+
+def default_history_url() -> str:
+    return f"sqlite:///{data_dir() / 'history.db'}"
+
+
+def default_state_url() -> str:
+    return f"sqlite:///{data_dir() / 'state.db'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +40,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("host", "HOST", str, "127.0.0.1", "address to listen on"),
     Option("port", "PORT", int, 8000, "TCP port to listen on (0: pick a free one)"),
     Option("bus_url", "BUS_URL", str, "memory://", "message bus: memory:// or kafka://host:port"),
-    Option("state_url", "STATE_URL", str, "memory://",
-           "room state and presence: memory:// or redis://host:port/db"),
+    Option("state_url", "STATE_URL", str, None,
+           "room state: sqlite:///path.db (kept across restarts), memory:// (lost at exit) or "
+           "redis://host:port/db (with presence) (default: sqlite under $XDG_DATA_HOME/blazing)"),
     Option("history_url", "HISTORY_URL", str, None,
            "game history: sqlite:///path.db, sqlite:///:memory: or mongodb://host:port/db "
            "(default: sqlite under $XDG_DATA_HOME/blazing)"),
@@ -101,7 +111,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     bus_url: str = "memory://"
-    state_url: str = "memory://"
+    state_url: str | None = None
     history_url: str | None = None
     jwt_secret: str | None = None
     jwt_public_key: str | None = None
@@ -138,6 +148,10 @@ class Settings:
     @property
     def resolved_history_url(self) -> str:
         return self.history_url or default_history_url()
+
+    @property
+    def resolved_state_url(self) -> str:
+        return self.state_url or default_state_url()
 
     @property
     def origins(self) -> frozenset[str]:

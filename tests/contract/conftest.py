@@ -12,10 +12,12 @@ embedded install runs the memory suites.
 import asyncio
 import os
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -24,6 +26,7 @@ import pytest
 from blazing.bus.memory import MemoryBus
 from blazing.history.sqlite import SqliteHistory
 from blazing.state.memory import MemoryPresence, MemoryRoomStore
+from blazing.state.sqlite import SqliteRoomStore
 from tests.services_env import KAFKA_BOOTSTRAP, MONGO_BASE, REDIS_BASE
 
 Factory = Callable[[], AbstractAsyncContextManager[Any]]
@@ -175,7 +178,17 @@ def drop_database(url: str) -> None:
         client.drop_database(urlparse(url).path.lstrip("/"))
 
 
-STORE_BACKENDS: dict[str, Factory] = {"memory": MemoryRoomStore, "redis": redis_store}
+@asynccontextmanager
+async def sqlite_store() -> AsyncIterator[Any]:
+    """A file of its own per test (WAL needs a file; ``:memory:`` would not show what a
+    restart keeps)."""
+    with tempfile.TemporaryDirectory(prefix="blazing-state-") as folder:
+        async with SqliteRoomStore(str(Path(folder) / "state.db")) as store:
+            yield store
+
+
+STORE_BACKENDS: dict[str, Factory] = {"memory": MemoryRoomStore, "redis": redis_store,
+                                      "sqlite": sqlite_store}
 PRESENCE_BACKENDS: dict[str, Factory] = {"memory": MemoryPresence, "redis": redis_presence}
 BUS_BACKENDS: dict[str, Factory] = {"memory": MemoryBus, "kafka": kafka_bus}
 HISTORY_BACKENDS: dict[str, Factory] = {"sqlite": lambda: SqliteHistory(":memory:"),

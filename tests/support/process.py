@@ -38,6 +38,7 @@ class ServeProcess:
 
     workdir: Path
     args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # on top of this process's
     port: int = 0
     proc: asyncio.subprocess.Process | None = None
     starts: int = 0
@@ -64,7 +65,7 @@ class ServeProcess:
         assert self.proc is None, "already running"
         self.starts += 1
         stderr = (self.workdir / f"serve-{self.starts}.log").open("wb")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "JWT_SECRET": SECRET}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "JWT_SECRET": SECRET, **self.env}
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "blazing", "serve", "--host", "127.0.0.1",
             "--port", str(self.port), *self.args,

@@ -1,0 +1,243 @@
+"""Room state in SQLite (WAL) for the embedded mode, so a restart loses no game.
+
+The :class:`~blazing.state.base.RoomStore` port on the standard library's
+``sqlite3``, run off the event loop on one thread of its own (one connection,
+statements in the order they were asked for; no lock needed, and a statement a
+cancelled caller left running still finishes before the connection closes).
+
+Tables (the analogue of the Redis keys in docs/protocol.md):
+
+- ``rooms`` — one row per room: its JSON document, ``version`` (the
+  compare-and-set token), ``active``, ``created_at`` and ``deadline`` (epoch
+  seconds of its next timer, indexed: the timer schedule);
+- ``room_names`` — name key → the active room holding it;
+- ``player_rooms`` — user id → the active room they play in;
+- ``watching`` — (user id, room id) pairs of spectators.
+
+A commit is one ``BEGIN IMMEDIATE`` transaction that checks the expected version
+and the name and player claims, then writes everything or nothing — the same
+plan the memory adapter applies under a lock and the Redis adapter in one Lua
+script.
+
+Durability: WAL with ``synchronous=NORMAL``. A committed transaction survives the
+process being killed (``kill -9``, a crash, an OOM kill): it is in the WAL file,
+which the next open replays. A power loss or an OS crash may lose the last
+transactions before a checkpoint (never corrupt the file); that is the trade for
+commits that do not wait for the disk.
+"""
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Self, TypeVar
+
+import msgspec
+
+from blazing.errors import Conflict, DependencyUnavailable, ServerFault
+from blazing.ids import RoomId, UserId
+from blazing.rooms.model import Room, decode_room, encode_room
+from blazing.state.base import CommitPlan, name_key
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rooms (
+    room_id    TEXT PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    active     INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    deadline   REAL,
+    document   BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rooms_by_deadline ON rooms (deadline) WHERE deadline IS NOT NULL;
+CREATE INDEX IF NOT EXISTS active_rooms_by_age ON rooms (created_at, room_id) WHERE active;
+CREATE TABLE IF NOT EXISTS room_names (
+    name_key TEXT PRIMARY KEY,
+    room_id  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS player_rooms (
+    user_id INTEGER PRIMARY KEY,
+    room_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watching (
+    user_id INTEGER NOT NULL,
+    room_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, room_id)
+) WITHOUT ROWID;
+"""
+
+BUSY_TIMEOUT_MS = 5000  # another process holding the write lock (a second `serve`)
+T = TypeVar("T")
+
+
+class SqliteRoomStore:
+    """The :class:`~blazing.state.base.RoomStore` port on a SQLite file."""
+
+    def __init__(self, path: str) -> None:
+        """``path`` is a file path (its folder is created) or ``:memory:``."""
+        self._path = path
+        self._db: sqlite3.Connection | None = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._path != ":memory:":
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-state")
+        try:
+            self._db = await self._in_thread(self._open)
+        except BaseException:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+            raise
+        return self
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False,
+                                 timeout=BUSY_TIMEOUT_MS / 1000)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise DependencyUnavailable(f"sqlite state {self._path}: {exc}") from exc
+        return db
+
+    async def __aexit__(self, *exc: object) -> None:
+        thread, self._thread = self._thread, None
+        db, self._db = self._db, None
+        if thread is None:
+            return
+        if db is not None:
+            # Queued behind whatever is still running: closing never cuts a statement.
+            await asyncio.get_running_loop().run_in_executor(thread, db.close)
+        await asyncio.to_thread(thread.shutdown, True)
+
+    async def _in_thread(self, work: Callable[[], T]) -> T:
+        if self._thread is None:
+            raise DependencyUnavailable("state store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        db = self._db
+        if db is None:
+            raise DependencyUnavailable("state store is not open")
+
+        def call() -> T:
+            try:
+                return work(db)
+            except sqlite3.Error as exc:
+                raise DependencyUnavailable(f"sqlite state: {exc}") from exc
+
+        return await self._in_thread(call)
+
+    # --- the port ----------------------------------------------------------------------
+
+    async def load(self, room_id: RoomId) -> Room | None:
+        row = await self._run(lambda db: db.execute(
+            "SELECT document FROM rooms WHERE room_id = ?", (room_id,)).fetchone())
+        return None if row is None else _decode(row[0])
+
+    async def commit(self, plan: CommitPlan) -> None:
+        """Check and write ``plan`` in one transaction; ``Conflict`` if a check fails."""
+        document = None if plan.room is None else encode_room(plan.room)
+        await self._run(lambda db: _commit(db, plan, document))
+
+    async def player_room(self, user_id: UserId) -> RoomId | None:
+        row = await self._run(lambda db: db.execute(
+            "SELECT room_id FROM player_rooms WHERE user_id = ?", (user_id,)).fetchone())
+        return None if row is None else RoomId(row[0])
+
+    async def watched_rooms(self, user_id: UserId) -> list[RoomId]:
+        rows = await self._run(lambda db: db.execute(
+            "SELECT room_id FROM watching WHERE user_id = ? ORDER BY room_id",
+            (user_id,)).fetchall())
+        return [RoomId(row[0]) for row in rows]
+
+    async def room_named(self, name: str) -> RoomId | None:
+        key = name_key(name)
+        row = await self._run(lambda db: db.execute(
+            "SELECT room_id FROM room_names WHERE name_key = ?", (key,)).fetchone())
+        return None if row is None else RoomId(row[0])
+
+    async def active_rooms(self, limit: int) -> list[Room]:
+        """Active rooms, oldest first."""
+        rows = await self._run(lambda db: db.execute(
+            "SELECT document FROM rooms WHERE active ORDER BY created_at, room_id LIMIT ?",
+            (limit,)).fetchall())
+        return [_decode(row[0]) for row in rows]
+
+    async def due(self, now: datetime, limit: int) -> list[RoomId]:
+        """Rooms whose deadline is at or before ``now``, earliest first."""
+        rows = await self._run(lambda db: db.execute(
+            "SELECT room_id FROM rooms WHERE deadline <= ? ORDER BY deadline LIMIT ?",
+            (now.timestamp(), limit)).fetchall())
+        return [RoomId(row[0]) for row in rows]
+
+    async def ping(self) -> None:
+        await self._run(lambda db: db.execute("SELECT 1").fetchone())
+
+
+def _commit(db: sqlite3.Connection, plan: CommitPlan, document: bytes | None) -> None:
+    db.execute("BEGIN IMMEDIATE")  # the write lock first: nothing changes under the checks
+    try:
+        _check(db, plan)
+        _write(db, plan, document)
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):  # a broken connection has nothing to undo
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _check(db: sqlite3.Connection, plan: CommitPlan) -> None:
+    rid = plan.room_id
+    row = db.execute("SELECT version FROM rooms WHERE room_id = ?", (rid,)).fetchone()
+    if plan.expected_version is None:
+        if row is not None:
+            raise Conflict(f"room {rid} already exists")
+    elif row is None or row[0] != plan.expected_version:
+        raise Conflict(f"room {rid} changed underneath")
+    if plan.claim_name:
+        owner = db.execute("SELECT room_id FROM room_names WHERE name_key = ?",
+                           (plan.name_key,)).fetchone()
+        if owner is not None and owner[0] != rid:
+            raise Conflict(f"name {plan.name_key!r} is taken")
+    for user in plan.claim_players:
+        owner = db.execute("SELECT room_id FROM player_rooms WHERE user_id = ?",
+                           (user,)).fetchone()
+        if owner is not None and owner[0] != rid:
+            raise Conflict(f"user {user} plays elsewhere")
+
+
+def _write(db: sqlite3.Connection, plan: CommitPlan, document: bytes | None) -> None:
+    rid = plan.room_id
+    room = plan.room
+    if room is None or document is None:
+        db.execute("DELETE FROM rooms WHERE room_id = ?", (rid,))
+    else:
+        deadline = None if plan.deadline is None else plan.deadline.timestamp()
+        db.execute("INSERT OR REPLACE INTO rooms VALUES (?, ?, ?, ?, ?, ?)",
+                   (rid, room.version, int(plan.active), room.created_at.timestamp(),
+                    deadline, document))
+    if plan.claim_name:
+        db.execute("INSERT OR REPLACE INTO room_names VALUES (?, ?)", (plan.name_key, rid))
+    if plan.release_name or room is None:
+        db.execute("DELETE FROM room_names WHERE name_key = ? AND room_id = ?",
+                   (plan.name_key, rid))
+    db.executemany("INSERT OR REPLACE INTO player_rooms VALUES (?, ?)",
+                   [(user, rid) for user in plan.claim_players])
+    db.executemany("DELETE FROM player_rooms WHERE user_id = ? AND room_id = ?",
+                   [(user, rid) for user in plan.release_players])
+    db.executemany("INSERT OR IGNORE INTO watching VALUES (?, ?)",
+                   [(user, rid) for user in plan.watch])
+    db.executemany("DELETE FROM watching WHERE user_id = ? AND room_id = ?",
+                   [(user, rid) for user in plan.unwatch])
+
+
+def _decode(data: bytes | str) -> Room:
+    try:
+        return decode_room(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ServerFault(f"stored room does not decode: {exc}") from exc
