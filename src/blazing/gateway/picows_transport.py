@@ -71,6 +71,10 @@ Inbound = tuple[int, bytes | int | None]
 # The kind of a fragmented message that was refused as too large: its remaining
 # continuations are dropped unread.
 _DISCARDING = WSMsgType.CONTINUATION
+# Close codes below 3000 a peer may send (the ones aiohttp's reader accepts, so that
+# both transports judge a peer's CLOSE alike); 3000 and up are for applications.
+_PEER_CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1010, 1011,
+                               1012, 1013, 1014})
 
 
 class _ParserErrorsAtDebug(logging.Filter):
@@ -142,11 +146,9 @@ class PicowsLink(WSListener):
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
         if kind == WSMsgType.CLOSE:
-            if not transport.is_close_frame_sent:
-                transport.send_close(frame.get_close_code())
-            transport.disconnect()
+            self._peer_closed(transport, frame.get_payload_as_bytes())
             return
-        if self.close_requested is not None:
+        if self.close_requested is not None or transport.is_close_frame_sent:
             return  # closing: what the peer still sends is dropped, as with aiohttp
         if frame.rsv1 or frame.rsv2 or frame.rsv3:
             self._protocol_error("reserved bits set without an extension")
@@ -189,6 +191,27 @@ class PicowsLink(WSListener):
         if frame.fin:
             data, self._partial_kind, self._partial = self._partial, None, None
             self._message(kind, bytes(data) if data is not None else self._partial_size)
+
+    def _peer_closed(self, transport: WSTransport, payload: bytes) -> None:
+        """Answer the peer's CLOSE (with 1000, or 1002/1007 for a malformed one, as
+        aiohttp's reader judges them) and hang up."""
+        reply = WSCloseCode.OK
+        if len(payload) == 1:
+            reply = WSCloseCode.PROTOCOL_ERROR
+        elif payload:
+            code = int.from_bytes(payload[:2], "big")
+            if code < 3000 and code not in _PEER_CLOSE_CODES:
+                reply = WSCloseCode.PROTOCOL_ERROR
+            elif not payload[2:].isascii():
+                try:
+                    payload[2:].decode()
+                except UnicodeDecodeError:
+                    reply = WSCloseCode.INVALID_TEXT
+        if reply != WSCloseCode.OK:
+            metrics.PROTOCOL_ERRORS.inc()
+        if not transport.is_close_frame_sent:
+            transport.send_close(reply)
+        transport.disconnect()
 
     def _message(self, kind: WSMsgType, data: bytes | int) -> None:
         self._enqueue((_TEXT, data) if kind == WSMsgType.TEXT else (_BINARY, data))
