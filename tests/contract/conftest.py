@@ -28,6 +28,7 @@ from blazing.history.sqlite import SqliteHistory
 from blazing.state.memory import MemoryPresence, MemoryRoomStore
 from blazing.state.sqlite import SqliteRoomStore
 from tests.services_env import KAFKA_BOOTSTRAP, MONGO_BASE, REDIS_BASE
+from tests.support.optional import require_modules
 
 Factory = Callable[[], AbstractAsyncContextManager[Any]]
 
@@ -84,6 +85,7 @@ def _flush_test_redis_once() -> None:
 
 
 def redis_store() -> AbstractAsyncContextManager[Any]:
+    require_modules("redis")
     require("redis", REDIS_URL, 6379)
     _flush_test_redis_once()
     from blazing.state.redis import RedisRoomStore
@@ -92,6 +94,7 @@ def redis_store() -> AbstractAsyncContextManager[Any]:
 
 
 def redis_presence() -> AbstractAsyncContextManager[Any]:
+    require_modules("redis")
     require("redis", REDIS_URL, 6379)
     from blazing.state.redis import RedisPresence
 
@@ -151,6 +154,7 @@ class TopicMakingBus:
 
 
 def kafka_bus() -> AbstractAsyncContextManager[Any]:
+    require_modules("aiokafka")
     require("kafka", KAFKA_URL, 9092)
     return TopicMakingBus(kafka_bootstrap())
 
@@ -159,6 +163,7 @@ def kafka_bus() -> AbstractAsyncContextManager[Any]:
 async def mongo_history() -> AsyncIterator[Any]:
     """A database of its own per test, dropped after: a shared one grows with every
     run, and a MongoDB-protocol server without the indexes' help slows down with it."""
+    require_modules("pymongo")
     require("mongo", MONGO_URL, 27017)
     from blazing.history.mongo import MongoHistory
 

@@ -1,5 +1,8 @@
 """Tokens signed over any payload, for tests of claims no issuer should produce."""
 
+import base64
+import hashlib
+import hmac
 import json
 import time
 from typing import Any
@@ -14,6 +17,18 @@ def signed(payload: dict[str, Any] | bytes, secret: str = SECRET) -> str:
     used as they are, for numbers JSON encoders will not write, like ``1e400``)."""
     data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     return jwt.PyJWS().encode(data, secret, algorithm="HS256")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def signed_raw(header: dict[str, Any], payload: bytes, secret: str = SECRET) -> str:
+    """An HS256 signature over any header and payload, built by hand: PyJWT refuses to
+    sign some headers (a ``kid`` that is not a string) a hostile issuer could write."""
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(payload)}"
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(signature)}"
 
 
 def claims(**changes: Any) -> dict[str, Any]:
