@@ -19,6 +19,12 @@ and the name and player claims, then writes everything or nothing — the same
 plan the memory adapter applies under a lock and the Redis adapter in one Lua
 script.
 
+Rooms this store committed or loaded are also kept in memory, so that a command's
+``load`` costs no trip to the thread (the commit still does, and is the truth: its
+version check runs in SQL). Another process writing the same file makes a kept room
+stale; the commit based on it then fails its version check, and the room is
+forgotten and read again.
+
 Durability: WAL with ``synchronous=NORMAL``. A committed transaction survives the
 process being killed (``kill -9``, a crash, an OOM kill): it is in the WAL file,
 which the next open replays. A power loss or an OS crash may lose the last
@@ -80,6 +86,7 @@ class SqliteRoomStore:
         self._path = path
         self._db: sqlite3.Connection | None = None
         self._thread: ThreadPoolExecutor | None = None
+        self._rooms: dict[RoomId, Room] = {}  # rooms as last committed or loaded here
 
     async def __aenter__(self) -> Self:
         if self._path != ":memory:":
@@ -135,14 +142,29 @@ class SqliteRoomStore:
     # --- the port ----------------------------------------------------------------------
 
     async def load(self, room_id: RoomId) -> Room | None:
+        kept = self._rooms.get(room_id)
+        if kept is not None:
+            return kept
         row = await self._run(lambda db: db.execute(
             "SELECT document FROM rooms WHERE room_id = ?", (room_id,)).fetchone())
-        return None if row is None else _decode(row[0])
+        if row is None:
+            return None
+        room = self._rooms[room_id] = _decode(row[0])
+        return room
 
     async def commit(self, plan: CommitPlan) -> None:
         """Check and write ``plan`` in one transaction; ``Conflict`` if a check fails."""
         document = None if plan.room is None else encode_room(plan.room)
-        await self._run(lambda db: _commit(db, plan, document))
+        try:
+            await self._run(lambda db: _commit(db, plan, document))
+        except BaseException:
+            # Stale (another writer), or not known to be written: read it again.
+            self._rooms.pop(plan.room_id, None)
+            raise
+        if plan.room is None:
+            self._rooms.pop(plan.room_id, None)
+        else:
+            self._rooms[plan.room_id] = plan.room
 
     async def player_room(self, user_id: UserId) -> RoomId | None:
         row = await self._run(lambda db: db.execute(
@@ -164,9 +186,14 @@ class SqliteRoomStore:
     async def active_rooms(self, limit: int) -> list[Room]:
         """Active rooms, oldest first."""
         rows = await self._run(lambda db: db.execute(
-            "SELECT document FROM rooms WHERE active ORDER BY created_at, room_id LIMIT ?",
-            (limit,)).fetchall())
-        return [_decode(row[0]) for row in rows]
+            "SELECT room_id, version, document FROM rooms WHERE active "
+            "ORDER BY created_at, room_id LIMIT ?", (limit,)).fetchall())
+        rooms = []
+        for room_id, version, document in rows:
+            kept = self._rooms.get(room_id)  # decoded already: the lobby lists often
+            rooms.append(kept if kept is not None and kept.version == version
+                         else _decode(document))
+        return rooms
 
     async def due(self, now: datetime, limit: int) -> list[RoomId]:
         """Rooms whose deadline is at or before ``now``, earliest first."""
