@@ -47,7 +47,8 @@ OPTIONS: tuple[Option, ...] = (
            "game history: sqlite:///path.db, sqlite:///:memory: or mongodb://host:port/db "
            "(default: sqlite under $XDG_DATA_HOME/blazing)"),
     Option("jwt_secret", "JWT_SECRET", str, None,
-           "HS256 secret for tokens (serve makes a random one per run if unset)"),
+           "HS256 secret for tokens (if unset, serve makes a random one for dev login and "
+           "keeps it beside a SQLite state file)"),
     Option("jwt_public_key", "JWT_PUBLIC_KEY", str, None,
            "PEM file with the public key, for RS256/ES256 tokens"),
     Option("jwt_algorithm", "JWT_ALGORITHM", str, "HS256",
@@ -63,7 +64,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("retention_seconds", "RETENTION_SECONDS", float, 600.0,
            "how long an ended room stays readable for late rejoins"),
     Option("spectator_limit", "SPECTATOR_LIMIT", int, 50, "spectators per room"),
-    Option("chat_limit", "CHAT_LIMIT", int, 5, "chat messages per user per window"),
+    Option("chat_limit", "CHAT_LIMIT", int, 5, "chat messages per user per window, in each room"),
     Option("chat_window_seconds", "CHAT_WINDOW_SECONDS", float, 10.0, "chat rate window"),
     Option("max_frame_bytes", "MAX_FRAME_BYTES", int, 16384,
            "largest accepted frame; larger gets MESSAGE_TOO_LARGE, repeatedly 4413"),
