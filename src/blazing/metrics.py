@@ -38,8 +38,11 @@ CLOSES = Counter("blazing_socket_closes_total", "Sockets closed by the server", 
 REFUSED_CONNECTIONS = Counter(
     "blazing_refused_connections_total",
     "Connections refused at accept (open_connections, connect_rate), cut for not sending "
-    "their request headers in time (handshake_timeout) or for sending more than 32 KiB of "
+    "their request headers in time (handshake_timeout) or for sending more than 16 KiB of "
     "them (head_too_large)", ["reason"])
+BAD_HTTP_REQUESTS = Counter(
+    "blazing_bad_http_requests_total",
+    "Malformed HTTP requests answered with 400 by the HTTP parser (logged at DEBUG only)")
 PROTOCOL_ERRORS = Counter(
     "blazing_protocol_errors_total",
     "WebSocket frames that broke RFC 6455 (unmasked, reserved bits, bad opcode, continuation "

@@ -1,5 +1,7 @@
 """The HTTP side: probes, dev login and the history API."""
 
+import logging
+
 import aiohttp
 import pytest
 
@@ -151,3 +153,17 @@ async def test_dev_login_normalises_the_name_and_ignores_invisibles_for_the_id(
             hidden = await response.json()
     assert wide["username"] == "Zoe" and wide["user_id"] == dev_user_id("zoe")
     assert hidden["user_id"] == dev_user_id("zoe")
+
+
+@pytest.mark.parametrize("header", [b"X-Bad: a\x7fb", b"Content-Length: -1",
+                                    b"Transfer-Encoding: chunked\r\nContent-Length: 5",
+                                    b"Not a header line"])
+@pytest.mark.parametrize("path", ["/ws/games", "/api/session"])
+async def test_a_malformed_request_is_a_400_and_logs_nothing_above_debug(
+        server: Running, caplog: pytest.LogCaptureFixture, header: bytes, path: str) -> None:
+    caplog.set_level(logging.DEBUG)
+    socket = await RawSocket.open(server.port, path=path, raw_headers=header + b"\r\n")
+    assert socket.status == 400, socket.head
+    await socket.close()
+    loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not loud, loud

@@ -109,10 +109,10 @@ def _address_of(transport: asyncio.BaseTransport) -> str:
 
 ProtocolFactory = Callable[[], asyncio.BaseProtocol]
 # The largest request line plus headers: larger is refused here with 431, whatever the
-# path and the transport (so both WebSocket transports refuse the same requests). It
-# leaves room for an 8 KiB token in the query or a cookie; the HTTP server is given the
-# same limits, so what passes here passes there.
-MAX_HEAD = 32 * 1024
+# path and the transport, so both WebSocket transports take the same requests (picows
+# drops a handshake over 16 KiB without an answer). It leaves room for an 8 KiB token in
+# the query or a cookie; the HTTP server is given the same limits.
+MAX_HEAD = 16 * 1024
 
 
 class AdmittedProtocol(asyncio.Protocol):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import msgspec
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from blazing import metrics
 from blazing.errors import DependencyUnavailable
@@ -27,6 +28,23 @@ from blazing.ids import RoomId, UserId
 from blazing.protocol.names import NameRefused, clean_name, name_key
 
 log = logging.getLogger(__name__)
+
+
+class _BadRequestsAtDebug(logging.Filter):
+    """aiohttp logs each malformed HTTP request (a 400 it answers itself) at ERROR with
+    a traceback: the client's doing, so a client would control our log volume. Counted
+    in a metric and logged at DEBUG instead; faults of ours still log at ERROR."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, BadHttpMessage):
+            metrics.BAD_HTTP_REQUESTS.inc()
+            log.debug("bad HTTP request: %s", exc)
+            return False
+        return True
+
+
+logging.getLogger("aiohttp.server").addFilter(_BadRequestsAtDebug())
 
 WEB_DIR = Path(__file__).parent
 HISTORY_LIMIT_MAX = 100
