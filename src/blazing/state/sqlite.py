@@ -14,10 +14,13 @@ Tables (the analogue of the Redis keys in docs/protocol.md):
 - ``player_rooms`` — user id → the active room they play in;
 - ``watching`` — (user id, room id) pairs of spectators.
 
-A commit is one ``BEGIN IMMEDIATE`` transaction that checks the expected version
-and the name and player claims, then writes everything or nothing — the same
-plan the memory adapter applies under a lock and the Redis adapter in one Lua
-script.
+A commit checks the expected version and the name and player claims, then writes
+everything or nothing — the same plan the memory adapter applies under a lock and
+the Redis adapter in one Lua script. Commits are grouped: those asked for while the
+thread is busy go together in the next ``BEGIN IMMEDIATE`` transaction, each with an
+outcome of its own (every check of a commit comes before its first write, so a
+refused one has written nothing), and share one write of the WAL. No commit is
+answered before its transaction is.
 
 Rooms this store committed or loaded are also kept in memory, so that a command's
 ``load`` costs no trip to the thread (the commit still does, and is the truth: its
@@ -38,6 +41,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Self, TypeVar
 
@@ -87,6 +91,9 @@ class SqliteRoomStore:
         self._db: sqlite3.Connection | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._rooms: dict[RoomId, Room] = {}  # rooms as last committed or loaded here
+        # Commits waiting for the thread, and whether a task is handing them over.
+        self._commits: list[tuple[CommitPlan, bytes | None, asyncio.Future[None]]] = []
+        self._committer: asyncio.Task[None] | None = None  # handing them to the thread
 
     async def __aenter__(self) -> Self:
         if self._path != ":memory:":
@@ -153,15 +160,43 @@ class SqliteRoomStore:
         return room
 
     async def commit(self, plan: CommitPlan) -> None:
-        """Check and write ``plan`` in one transaction; ``Conflict`` if a check fails."""
+        """Check and write ``plan`` all or nothing; ``Conflict`` if a check fails."""
+        if self._db is None:
+            raise DependencyUnavailable("state store is not open")
         document = None if plan.room is None else encode_room(plan.room)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._commits.append((plan, document, done))
+        if self._committer is None:
+            self._committer = asyncio.get_running_loop().create_task(self._hand_over_commits())
+        await done
+
+    async def _hand_over_commits(self) -> None:
+        """Give the waiting commits to the thread, a group at a time, until none wait
+        (those asked for while a group is written go in the next)."""
         try:
-            await self._run(lambda db: _commit(db, plan, document))
-        except BaseException:
-            # Stale (another writer), or not known to be written: read it again.
-            self._rooms.pop(plan.room_id, None)
-            raise
-        if plan.room is None:
+            while self._commits:
+                group, self._commits = self._commits, []
+                plans = [(plan, document) for plan, document, _ in group]
+                outcomes: list[Exception | None]
+                try:
+                    outcomes = await self._run(partial(_commit_group, plans=plans))
+                except Exception as exc:  # the transaction failed: every commit did
+                    outcomes = [exc] * len(group)
+                for (plan, _, done), outcome in zip(group, outcomes, strict=True):
+                    self._remember(plan, outcome)
+                    if done.done():
+                        continue  # its caller was cancelled; the outcome stands anyway
+                    if outcome is None:
+                        done.set_result(None)
+                    else:
+                        done.set_exception(outcome)
+        finally:
+            self._committer = None
+
+    def _remember(self, plan: CommitPlan, outcome: Exception | None) -> None:
+        """Keep the room as committed; forget it when the commit failed (stale because
+        another writer changed it, or not known to be written)."""
+        if outcome is not None or plan.room is None:
             self._rooms.pop(plan.room_id, None)
         else:
             self._rooms[plan.room_id] = plan.room
@@ -206,61 +241,78 @@ class SqliteRoomStore:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())
 
 
-def _commit(db: sqlite3.Connection, plan: CommitPlan, document: bytes | None) -> None:
+def _commit_group(db: sqlite3.Connection, *,
+                  plans: list[tuple[CommitPlan, bytes | None]]) -> list[Exception | None]:
+    """One transaction for the group; each outcome is None (written) or the commit's
+    ``Conflict`` (nothing of it written: every check comes before its first write). A
+    database error fails the whole group."""
+    outcomes: list[Exception | None] = []
     db.execute("BEGIN IMMEDIATE")  # the write lock first: nothing changes under the checks
     try:
-        _check(db, plan)
-        _write(db, plan, document)
+        outcomes = [_commit_one(db, plan, document) for plan, document in plans]
+        db.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(sqlite3.Error):  # a broken connection has nothing to undo
             db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
+    return outcomes
 
 
-def _check(db: sqlite3.Connection, plan: CommitPlan) -> None:
+def _commit_one(db: sqlite3.Connection, plan: CommitPlan,
+                document: bytes | None) -> Conflict | None:
+    """Check ``plan`` and write it, or say why not. The claims are read first; the
+    room's own write is its version check (no row changed: the version moved), so a
+    refusal has written nothing and a roll costs one statement."""
     rid = plan.room_id
-    row = db.execute("SELECT version FROM rooms WHERE room_id = ?", (rid,)).fetchone()
-    if plan.expected_version is None:
-        if row is not None:
-            raise Conflict(f"room {rid} already exists")
-    elif row is None or row[0] != plan.expected_version:
-        raise Conflict(f"room {rid} changed underneath")
     if plan.claim_name:
         owner = db.execute("SELECT room_id FROM room_names WHERE name_key = ?",
                            (plan.name_key,)).fetchone()
         if owner is not None and owner[0] != rid:
-            raise Conflict(f"name {plan.name_key!r} is taken")
+            return Conflict(f"name {plan.name_key!r} is taken")
     for user in plan.claim_players:
         owner = db.execute("SELECT room_id FROM player_rooms WHERE user_id = ?",
                            (user,)).fetchone()
         if owner is not None and owner[0] != rid:
-            raise Conflict(f"user {user} plays elsewhere")
-
-
-def _write(db: sqlite3.Connection, plan: CommitPlan, document: bytes | None) -> None:
-    rid = plan.room_id
+            return Conflict(f"user {user} plays elsewhere")
     room = plan.room
-    if room is None or document is None:
-        db.execute("DELETE FROM rooms WHERE room_id = ?", (rid,))
-    else:
-        deadline = None if plan.deadline is None else plan.deadline.timestamp()
-        db.execute("INSERT OR REPLACE INTO rooms VALUES (?, ?, ?, ?, ?, ?)",
-                   (rid, room.version, int(plan.active), room.created_at.timestamp(),
-                    deadline, document))
+    deadline = None if plan.deadline is None else plan.deadline.timestamp()
+    if plan.expected_version is None:
+        if room is None or document is None:
+            return Conflict(f"room {rid}: nothing to create")
+        try:
+            db.execute("INSERT INTO rooms VALUES (?, ?, ?, ?, ?, ?)",
+                       (rid, room.version, int(plan.active), room.created_at.timestamp(),
+                        deadline, document))
+        except sqlite3.IntegrityError:
+            return Conflict(f"room {rid} already exists")
+    elif room is None or document is None:
+        if db.execute("DELETE FROM rooms WHERE room_id = ? AND version = ?",
+                      (rid, plan.expected_version)).rowcount == 0:
+            return Conflict(f"room {rid} changed underneath")
+    elif db.execute("UPDATE rooms SET version = ?, active = ?, deadline = ?, document = ? "
+                    "WHERE room_id = ? AND version = ?",
+                    (room.version, int(plan.active), deadline, document, rid,
+                     plan.expected_version)).rowcount == 0:
+        return Conflict(f"room {rid} changed underneath")
+    _write_indexes(db, plan)
+    return None
+
+
+def _write_indexes(db: sqlite3.Connection, plan: CommitPlan) -> None:
+    rid = plan.room_id
     if plan.claim_name:
         db.execute("INSERT OR REPLACE INTO room_names VALUES (?, ?)", (plan.name_key, rid))
-    if plan.release_name or room is None:
+    if plan.release_name or plan.room is None:
         db.execute("DELETE FROM room_names WHERE name_key = ? AND room_id = ?",
                    (plan.name_key, rid))
-    db.executemany("INSERT OR REPLACE INTO player_rooms VALUES (?, ?)",
-                   [(user, rid) for user in plan.claim_players])
-    db.executemany("DELETE FROM player_rooms WHERE user_id = ? AND room_id = ?",
-                   [(user, rid) for user in plan.release_players])
-    db.executemany("INSERT OR IGNORE INTO watching VALUES (?, ?)",
-                   [(user, rid) for user in plan.watch])
-    db.executemany("DELETE FROM watching WHERE user_id = ? AND room_id = ?",
-                   [(user, rid) for user in plan.unwatch])
+    # Most commits (a roll, a chat line) claim and release nothing: skip the statements.
+    for sql, users in (("INSERT OR REPLACE INTO player_rooms VALUES (?, ?)", plan.claim_players),
+                       ("DELETE FROM player_rooms WHERE user_id = ? AND room_id = ?",
+                        plan.release_players),
+                       ("INSERT OR IGNORE INTO watching VALUES (?, ?)", plan.watch),
+                       ("DELETE FROM watching WHERE user_id = ? AND room_id = ?", plan.unwatch)):
+        if users:
+            db.executemany(sql, [(user, rid) for user in users])
 
 
 def _decode(data: bytes | str) -> Room:
