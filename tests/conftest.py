@@ -1,8 +1,9 @@
 """Shared fixtures: an embedded server on 127.0.0.1:0 and token-bearing clients."""
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,19 +24,39 @@ def token_for(user_id: int, username: str, **extra: Any) -> str:
     return issue_token(secret=SECRET, user_id=user_id, username=username, **extra)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _data_dir_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Whatever runs without an explicit URL (a `blazing serve` subprocess, a server
+    built from default settings) keeps its files in a folder of this test session,
+    never in the user's $XDG_DATA_HOME."""
+    before = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    yield
+    if before is None:
+        del os.environ["XDG_DATA_HOME"]
+    else:
+        os.environ["XDG_DATA_HOME"] = before
+
+
 ServerFactory = Callable[..., Awaitable[Running]]
 
 
 @pytest.fixture(params=["aiohttp", "picows"])
-async def make_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFactory]:
+async def make_server(request: pytest.FixtureRequest,
+                      tmp_path: Path) -> AsyncIterator[ServerFactory]:
     """Embedded servers, once with each WebSocket transport: both must pass every
-    test that talks to a server."""
+    test that talks to a server. Rooms are kept as `blazing serve` keeps them by
+    default, in a SQLite file (one per server)."""
     async with AsyncExitStack() as stack:
+        started = 0
 
         async def start(seed: int = 7, **overrides: Any) -> Running:
-            options: dict[str, Any] = {"port": 0, "history_url": "sqlite:///:memory:",
-                                       "jwt_secret": SECRET, "timer_interval": 0.02,
-                                       "ws_transport": request.param}
+            nonlocal started
+            started += 1
+            options: dict[str, Any] = {
+                "port": 0, "history_url": "sqlite:///:memory:",
+                "state_url": f"sqlite:///{tmp_path / f'state-{started}.db'}",
+                "jwt_secret": SECRET, "timer_interval": 0.02, "ws_transport": request.param}
             options.update(overrides)
             return await stack.enter_async_context(
                 embedded(Settings(**options), rng=RandomRng.seeded(seed)))

@@ -93,3 +93,23 @@ def test_passwords_in_urls_are_not_printed() -> None:
     assert redact("mongodb://admin:s3cret@db:27017/blazing") == "mongodb://admin:***@db:27017/blazing"
     assert redact("redis://:pw@cache:6379/0") == "redis://:***@cache:6379/0"
     assert redact("kafka://k1:9092") == "kafka://k1:9092"
+
+
+@pytest.mark.parametrize(("flag", "url", "library"), [
+    ("--bus-url", "kafka://127.0.0.1:9", "aiokafka"),
+    ("--state-url", "redis://127.0.0.1:9/0", "redis"),
+    ("--history-url", "mongodb://127.0.0.1:9/db", "pymongo"),
+])
+def test_a_backend_without_its_client_library_names_the_extra_in_one_line(
+        flag: str, url: str, library: str) -> None:
+    # The library made unimportable, as in an install without the `distributed` extra.
+    program = ("import sys; sys.modules[sys.argv[1]] = None; from blazing.cli import main; "
+               "sys.exit(main(sys.argv[2:]))")
+    out = subprocess.run([sys.executable, "-c", program, library, "serve", flag, url,
+                          "--jwt-secret", SECRET, "--port", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert library in lines[0] and "pip install 'blazing[distributed]'" in lines[0]

@@ -75,7 +75,7 @@ async def _serve(command: str, config: settings.Settings) -> None:
             print(f"blazing {command}: consuming commands; health and metrics on {where}",
                   flush=True)
         print(f"blazing {command}: bus {redact(config.bus_url)}, state "
-              f"{redact(config.state_url)}, history {redact(config.resolved_history_url)}",
+              f"{redact(config.resolved_state_url)}, history {redact(config.resolved_history_url)}",
               flush=True)
         if running.dev_login is not None:
             print(f"blazing {command}: dev login is ON (POST /api/dev/login); turn it off "

@@ -10,7 +10,6 @@ The unions of commands and events are assembled here from :mod:`blazing.protocol
 game's messages need no list kept by hand.
 """
 
-import unicodedata
 from typing import Any, Union
 
 import msgspec
@@ -18,7 +17,7 @@ import msgspec
 from blazing.errors import ClientError, ErrorCode
 from blazing.games import registry
 from blazing.ids import UserId
-from blazing.protocol import client, server
+from blazing.protocol import client, names, server
 from blazing.protocol.client import Command
 from blazing.protocol.envelope import ServiceCommand, UserDisconnected
 
@@ -128,7 +127,7 @@ def claimed_user_id(message: Command) -> UserId | None:
 
 
 def validate(message: Command) -> Command:
-    """Checks msgspec cannot express: trimmed lengths and printable names."""
+    """Checks msgspec cannot express: trimmed lengths, printable names and text."""
     claimed_user_id(message)
     if isinstance(message, client.CreateRoom):
         return msgspec.structs.replace(message, room_name=clean_room_name(message.room_name))
@@ -145,28 +144,17 @@ def validate(message: Command) -> Command:
         if message.room_name is not None:
             return msgspec.structs.replace(message, room_name=clean_room_name(message.room_name))
     if isinstance(message, client.ChatSend):
-        text = message.text.strip()
-        if not 1 <= len(text) <= CHAT_TEXT_MAX:
-            raise ClientError(
-                ErrorCode.INVALID_MESSAGE, f"`text` must be 1–{CHAT_TEXT_MAX} characters"
-            )
-        if any(_is_forbidden_control(ch) and ch not in "\n\t" for ch in text):
-            raise ClientError(ErrorCode.INVALID_MESSAGE, "`text` contains control characters")
+        try:
+            text = names.clean_chat_text(message.text, CHAT_TEXT_MAX, "`text`")
+        except names.NameRefused as exc:
+            raise ClientError(ErrorCode.INVALID_MESSAGE, str(exc)) from None
         return msgspec.structs.replace(message, text=text)
     return message
 
 
 def clean_room_name(name: str) -> str:
-    trimmed = name.strip()
-    if not 1 <= len(trimmed) <= ROOM_NAME_MAX:
-        raise ClientError(
-            ErrorCode.INVALID_MESSAGE, f"`room_name` must be 1–{ROOM_NAME_MAX} characters"
-        )
-    if any(_is_forbidden_control(ch) for ch in trimmed):
-        raise ClientError(ErrorCode.INVALID_MESSAGE, "`room_name` must be printable")
-    return trimmed
-
-
-def _is_forbidden_control(ch: str) -> bool:
-    # Cc: control characters; Cs: lone surrogates that cannot be encoded back.
-    return unicodedata.category(ch) in ("Cc", "Cs")
+    """A room name as stored and shown (:func:`blazing.protocol.names.clean_name`)."""
+    try:
+        return names.clean_name(name, ROOM_NAME_MAX, "`room_name`")
+    except names.NameRefused as exc:
+        raise ClientError(ErrorCode.INVALID_MESSAGE, str(exc)) from None

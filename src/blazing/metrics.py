@@ -37,13 +37,20 @@ SLOW_CLOSES = Counter("blazing_slow_consumer_closes_total",
 CLOSES = Counter("blazing_socket_closes_total", "Sockets closed by the server", ["code"])
 REFUSED_CONNECTIONS = Counter(
     "blazing_refused_connections_total",
-    "Connections refused at accept (open_connections, connect_rate) or cut for not sending "
-    "their request headers in time (handshake_timeout)", ["reason"])
+    "Connections refused at accept (open_connections, connect_rate), cut for not sending "
+    "their request headers in time (handshake_timeout) or for sending more than 16 KiB of "
+    "them (head_too_large)", ["reason"])
+BAD_HTTP_REQUESTS = Counter(
+    "blazing_bad_http_requests_total",
+    "Malformed HTTP requests answered with 400 by the HTTP parser (logged at DEBUG only)")
+PROTOCOL_ERRORS = Counter(
+    "blazing_protocol_errors_total",
+    "WebSocket frames that broke RFC 6455 (unmasked, reserved bits, bad opcode, continuation "
+    "out of place…): the connection is failed with 1002 and nothing is logged above DEBUG")
 RELEASED_GATEWAYS = Counter(
     "blazing_released_gateways_total",
     "Gateways taken for dead (no heartbeat within GATEWAY_TTL) whose sockets a game "
     "service released")
-
 
 
 @cache

@@ -13,9 +13,18 @@ from pathlib import Path
 from typing import Any
 
 
-def default_history_url() -> str:
+def data_dir() -> Path:
+    """Where the embedded mode keeps its files: ``$XDG_DATA_HOME/blazing``."""
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return f"sqlite:///{Path(data_home) / 'blazing' / 'history.db'}"
+    return Path(data_home) / "blazing"
+
+
+def default_history_url() -> str:
+    return f"sqlite:///{data_dir() / 'history.db'}"
+
+
+def default_state_url() -> str:
+    return f"sqlite:///{data_dir() / 'state.db'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +40,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("host", "HOST", str, "127.0.0.1", "address to listen on"),
     Option("port", "PORT", int, 8000, "TCP port to listen on (0: pick a free one)"),
     Option("bus_url", "BUS_URL", str, "memory://", "message bus: memory:// or kafka://host:port"),
-    Option("state_url", "STATE_URL", str, "memory://",
-           "room state and presence: memory:// or redis://host:port/db"),
+    Option("state_url", "STATE_URL", str, None,
+           "room state: sqlite:///path.db (kept across restarts), memory:// (lost at exit) or "
+           "redis://host:port/db (with presence) (default: sqlite under $XDG_DATA_HOME/blazing)"),
     Option("history_url", "HISTORY_URL", str, None,
            "game history: sqlite:///path.db, sqlite:///:memory: or mongodb://host:port/db "
            "(default: sqlite under $XDG_DATA_HOME/blazing)"),
     Option("jwt_secret", "JWT_SECRET", str, None,
-           "HS256 secret for tokens (serve makes a random one per run if unset)"),
+           "HS256 secret for tokens (if unset, serve makes a random one for dev login and "
+           "keeps it beside a SQLite state file)"),
     Option("jwt_public_key", "JWT_PUBLIC_KEY", str, None,
            "PEM file with the public key, for RS256/ES256 tokens"),
     Option("jwt_algorithm", "JWT_ALGORITHM", str, "HS256",
@@ -56,7 +67,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("retention_seconds", "RETENTION_SECONDS", float, 600.0,
            "how long an ended room stays readable for late rejoins"),
     Option("spectator_limit", "SPECTATOR_LIMIT", int, 50, "spectators per room"),
-    Option("chat_limit", "CHAT_LIMIT", int, 5, "chat messages per user per window"),
+    Option("chat_limit", "CHAT_LIMIT", int, 5, "chat messages per user per window, in each room"),
     Option("chat_window_seconds", "CHAT_WINDOW_SECONDS", float, 10.0, "chat rate window"),
     Option("max_frame_bytes", "MAX_FRAME_BYTES", int, 16384,
            "largest accepted frame; larger gets MESSAGE_TOO_LARGE, repeatedly 4413"),
@@ -68,8 +79,9 @@ OPTIONS: tuple[Option, ...] = (
            "seconds a socket may stay unauthenticated (then 4401)"),
     Option("idle_timeout", "IDLE_TIMEOUT", float, 75.0,
            "seconds without an inbound frame before closing with 4408"),
-    Option("outbound_queue", "OUTBOUND_QUEUE", int, 256,
-           "events queued per socket before it is closed as too slow (4409)"),
+    Option("outbound_queue_bytes", "OUTBOUND_QUEUE_BYTES", int, 1024 * 1024,
+           "bytes of events (and of WebSocket pongs) a socket may leave unread before it is "
+           "closed as too slow (4409)"),
     Option("max_sockets_per_user", "MAX_SOCKETS_PER_USER", int, 8, "open sockets per user"),
     Option("max_sockets_per_ip", "MAX_SOCKETS_PER_IP", int, 1000,
            "open connections (HTTP and WebSocket) per client address; more get HTTP 429 "
@@ -103,7 +115,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     bus_url: str = "memory://"
-    state_url: str = "memory://"
+    state_url: str | None = None
     history_url: str | None = None
     jwt_secret: str | None = None
     jwt_public_key: str | None = None
@@ -124,7 +136,7 @@ class Settings:
     flood_close_after: int = 20
     auth_timeout: float = 10.0
     idle_timeout: float = 75.0
-    outbound_queue: int = 256
+    outbound_queue_bytes: int = 1024 * 1024
     max_sockets_per_user: int = 8
     max_sockets_per_ip: int = 1000
     max_connects_per_ip: float = 50.0
@@ -141,6 +153,10 @@ class Settings:
     @property
     def resolved_history_url(self) -> str:
         return self.history_url or default_history_url()
+
+    @property
+    def resolved_state_url(self) -> str:
+        return self.state_url or default_state_url()
 
     @property
     def origins(self) -> frozenset[str]:

@@ -6,10 +6,12 @@ its adapter module, so the embedded install needs none of them.
 
 import contextlib
 import logging
+import os
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 from aiohttp import web
@@ -18,13 +20,19 @@ from blazing.bus.base import Bus
 from blazing.errors import ConfigError
 from blazing.games.base import RandomRng, Rng
 from blazing.gateway import picows_transport
-from blazing.gateway.admission import Admission, AdmissionLimits, ProtocolFactory, listen
+from blazing.gateway.admission import (
+    MAX_HEAD,
+    Admission,
+    AdmissionLimits,
+    ProtocolFactory,
+    listen,
+)
 from blazing.gateway.auth import JwtConfig, TokenVerifier
 from blazing.gateway.server import WS_PATH, Gateway, GatewayOptions
 from blazing.gateway.session import GatewayLimits
 from blazing.history.base import HistoryStore
 from blazing.ids import GatewayId
-from blazing.protocol.envelope import Topics
+from blazing.protocol.envelope import Topics, released_actor, user_disconnected
 from blazing.rooms.context import RuleSettings
 from blazing.rooms.service import Clock, GameService, ServiceSettings, utc_now
 from blazing.settings import Settings
@@ -32,6 +40,22 @@ from blazing.state.base import PresenceStore, RoomStore
 from blazing.web.app import DevLogin, Probe, build_app, build_probe_app
 
 log = logging.getLogger(__name__)
+
+
+# Client libraries of the distributed backends: the `distributed` extra.
+DISTRIBUTED_DRIVERS = frozenset({"aiokafka", "kafka", "redis", "hiredis", "pymongo", "bson"})
+
+
+@contextlib.contextmanager
+def _driver_of(setting: str, scheme: str) -> Iterator[None]:
+    """Turn a missing client library into one line that names the extra to install."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in DISTRIBUTED_DRIVERS:
+            raise
+        raise ConfigError(f"{setting} {scheme}:// needs the client library {exc.name!r}, which "
+                          "is not installed: pip install 'blazing[distributed]'") from None
 
 
 def open_bus(url: str, topics: Sequence[str] = ()) -> Bus:
@@ -42,7 +66,8 @@ def open_bus(url: str, topics: Sequence[str] = ()) -> Bus:
 
         return MemoryBus()
     if scheme == "kafka":
-        from blazing.bus.kafka import KafkaBus
+        with _driver_of("BUS_URL", scheme):
+            from blazing.bus.kafka import KafkaBus
 
         # kafka://host:port[,host:port...] -> the bootstrap list "host:port,..."
         bootstrap = urlparse(url).netloc
@@ -52,18 +77,34 @@ def open_bus(url: str, topics: Sequence[str] = ()) -> Bus:
     raise ConfigError(f"unsupported BUS_URL {url!r} (memory://, kafka://host:port)")
 
 
+def _sqlite_path(setting: str, url: str) -> str:
+    """sqlite:///relative.db, sqlite:////abs/path.db or sqlite:///:memory: -> the path."""
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+    if not path:
+        raise ConfigError(f"{setting} {url!r}: sqlite:/// needs a path or :memory:")
+    return path
+
+
 def open_state(url: str, clock: Clock) -> tuple[RoomStore, PresenceStore]:
+    """The room store at ``url`` and the presence store beside it (in memory unless
+    Redis: presence only has to be shared when there are several processes)."""
     scheme = urlparse(url).scheme
-    if scheme == "memory":
+    if scheme in ("memory", "sqlite"):
         from blazing.state.memory import MemoryPresence, MemoryRoomStore
 
-        return MemoryRoomStore(clock), MemoryPresence(clock)
+        if scheme == "memory":
+            return MemoryRoomStore(clock), MemoryPresence(clock)
+        from blazing.state.sqlite import SqliteRoomStore
+
+        return SqliteRoomStore(_sqlite_path("STATE_URL", url)), MemoryPresence(clock)
     if scheme in ("redis", "rediss"):
-        from blazing.state.redis import RedisPresence, RedisRoomStore
+        with _driver_of("STATE_URL", scheme):
+            from blazing.state.redis import RedisPresence, RedisRoomStore
 
         # Redis keeps real time for TTLs, so the clock is not used here.
         return RedisRoomStore(url), RedisPresence(url)
-    raise ConfigError(f"unsupported STATE_URL {url!r} (memory://, redis://host:port/db)")
+    raise ConfigError(f"unsupported STATE_URL {url!r} (sqlite:///path.db, memory://, "
+                      "redis://host:port/db)")
 
 
 def open_history(url: str) -> HistoryStore:
@@ -71,13 +112,10 @@ def open_history(url: str) -> HistoryStore:
     if parsed.scheme == "sqlite":
         from blazing.history.sqlite import SqliteHistory
 
-        # sqlite:///relative.db, sqlite:////abs/path.db, sqlite:///:memory:
-        path = url[len("sqlite:///"):]
-        if not path:
-            raise ConfigError("HISTORY_URL sqlite:/// needs a path or :memory:")
-        return SqliteHistory(path)
+        return SqliteHistory(_sqlite_path("HISTORY_URL", url))
     if parsed.scheme in ("mongodb", "mongodb+srv"):
-        from blazing.history.mongo import MongoHistory
+        with _driver_of("HISTORY_URL", parsed.scheme):
+            from blazing.history.mongo import MongoHistory
 
         return MongoHistory(url)
     raise ConfigError(
@@ -105,7 +143,7 @@ def gateway_options(settings: Settings) -> GatewayOptions:
         flood_close_after=settings.flood_close_after,
         auth_timeout=settings.auth_timeout,
         idle_timeout=settings.idle_timeout,
-        outbound_queue=settings.outbound_queue,
+        outbound_queue_bytes=settings.outbound_queue_bytes,
         max_sockets_per_user=settings.max_sockets_per_user,
     )
     return GatewayOptions(limits=limits, allowed_origins=settings.origins,
@@ -166,7 +204,7 @@ async def _open_backends(stack: AsyncExitStack, settings: Settings, clock: Clock
     topics = Topics.prefixed(settings.topic_prefix)
     bus = await stack.enter_async_context(open_bus(settings.bus_url,
                                                    [topics.commands, topics.events]))
-    store, presence = open_state(settings.state_url, clock)
+    store, presence = open_state(settings.resolved_state_url, clock)
     return Backends(
         bus=bus,
         store=await stack.enter_async_context(store),
@@ -175,12 +213,46 @@ async def _open_backends(stack: AsyncExitStack, settings: Settings, clock: Clock
     )
 
 
+def dev_secret_file(settings: Settings) -> Path | None:
+    """Where a process that keeps its rooms in a SQLite file keeps its invented dev-login
+    secret, beside that file; None when its state does not outlive it."""
+    url = settings.resolved_state_url
+    if not url.startswith("sqlite:///"):
+        return None
+    path = _sqlite_path("STATE_URL", url)
+    return None if path == ":memory:" else Path(path + ".dev-login-secret")
+
+
+def _invented_secret(settings: Settings) -> str:
+    """A random secret for dev login. With durable state it is kept (mode 0600), so a
+    restart keeps the players signed in along with their games."""
+    path = dev_secret_file(settings)
+    if path is None:
+        return secrets.token_urlsafe(32)
+    try:
+        kept = path.read_text().strip()
+        if kept:
+            return kept
+    except FileNotFoundError:
+        pass
+    secret = secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secret + "\n")
+    except OSError as exc:
+        log.warning("dev-login secret not kept in %s (%s): a restart signs players out",
+                    path, exc)
+    return secret
+
+
 def _auth(settings: Settings, *, single_process: bool) -> tuple[TokenVerifier, DevLogin | None]:
     """Token verifier and dev login. One process may invent a secret for dev login;
     several gateways must share ``JWT_SECRET`` to accept each other's tokens."""
     dev_secret: str | None = None
     if settings.dev_login and settings.jwt_algorithm == "HS256":
-        dev_secret = settings.jwt_secret or (secrets.token_urlsafe(32) if single_process
+        dev_secret = settings.jwt_secret or (_invented_secret(settings) if single_process
                                              else None)
     elif settings.dev_login:
         log.warning("dev login needs HS256 tokens; it is off with %s", settings.jwt_algorithm)
@@ -217,14 +289,40 @@ async def _serve_gateway(stack: AsyncExitStack, backends: Backends, settings: Se
     return Running(settings.host, port, gateway, service, backends.store, dev_login)
 
 
+async def drop_everyone_left_connected(backends: Backends, topics: Topics,
+                                       clock: Clock) -> int:
+    """At the start of the one process: every player and spectator its rooms still
+    count as connected had their socket in the previous run, which is gone (a
+    restart, a crash, ``kill -9``). Drop them as if their last socket had closed, so
+    their grace periods run and their opponents see them disconnected; those who
+    reconnect and rejoin in time play on. Returns how many users were dropped."""
+    rooms = await backends.store.active_rooms(limit=2**31)
+    users = sorted({p.user_id for room in rooms for p in room.players
+                    if p.disconnected_until is None}
+                   | {s.user_id for room in rooms for s in room.spectators
+                      if s.disconnected_until is None})
+    if users:
+        at = clock()
+        await backends.bus.publish_many(topics.commands, [
+            user_disconnected(released_actor(user, GatewayId("previous-run")), at)
+            for user in users])
+        log.info("%d players and spectators of the last run dropped until they rejoin",
+                 len(users))
+    return len(users)
+
+
 @asynccontextmanager
 async def embedded(
     settings: Settings, *, rng: Rng | None = None, clock: Clock = utc_now
 ) -> AsyncIterator[Running]:
-    """Gateway and game service in one process (in-memory bus and state by default)."""
+    """Gateway and game service in one process (in-process bus; rooms in SQLite by
+    default, so that they outlive the process)."""
     async with AsyncExitStack() as stack:
         backends = await _open_backends(stack, settings, clock)
         service = await stack.enter_async_context(_service(backends, settings, rng, clock))
+        # Before the gateway accepts anyone: no socket of this run can be dropped.
+        await drop_everyone_left_connected(backends, Topics.prefixed(settings.topic_prefix),
+                                           clock)
         yield await _serve_gateway(stack, backends, settings, service, single_process=True)
 
 
@@ -272,7 +370,10 @@ def _websocket_protocols(settings: Settings,
 async def _serving(app: web.Application, settings: Settings,
                    gateway: Gateway | None) -> AsyncIterator[int]:
     websocket = _websocket_protocols(settings, gateway)
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5)
+    # The request limits of the admission layer, so that both transports take the same
+    # requests (an 8 KiB token in the query is over aiohttp's default line limit).
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5,
+                           max_line_size=MAX_HEAD, max_field_size=MAX_HEAD)
     await runner.setup()
     assert runner.server is not None
     # Not a TCPSite: every connection passes the per-address admission first, and

@@ -60,7 +60,9 @@ def _chromium_required_on_ci(request: pytest.FixtureRequest) -> None:
 
 @dataclass
 class ServerProcess:
-    """``blazing serve`` in a subprocess; ``stop()`` and ``start()`` keep the port."""
+    """``blazing serve`` in a subprocess; ``stop()`` and ``start()`` keep the port.
+    Rooms are in memory (they die with the process) unless ``extra_args`` give a
+    ``--state-url``; ``kill()`` is a SIGKILL."""
 
     workdir: Path
     extra_args: list[str] = field(default_factory=list)
@@ -86,7 +88,9 @@ class ServerProcess:
             sys.executable, "-m", "blazing", "serve",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--history-url", f"sqlite:///{self.workdir / 'h.db'}",
-            "--jwt-secret", SECRET, "--log-level", "WARNING", *self.extra_args,
+            "--jwt-secret", SECRET, "--log-level", "WARNING",
+            *([] if "--state-url" in self.extra_args else ["--state-url", "memory://"]),
+            *self.extra_args,
             stdout=asyncio.subprocess.PIPE, stderr=log, env=env, cwd=REPO,
         )
         log.close()
@@ -110,12 +114,16 @@ class ServerProcess:
         while await stream.readline():
             pass
 
-    async def stop(self) -> None:
+    async def kill(self) -> None:
+        """SIGKILL: no shutdown, no close frames, nothing flushed (a crash)."""
+        await self.stop(signal.SIGKILL)
+
+    async def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
         proc, self.proc = self.proc, None
         if proc is None:
             return
         if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(how)
             try:
                 await asyncio.wait_for(proc.wait(), 10)
             except TimeoutError:

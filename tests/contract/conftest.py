@@ -12,10 +12,12 @@ embedded install runs the memory suites.
 import asyncio
 import os
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -24,7 +26,9 @@ import pytest
 from blazing.bus.memory import MemoryBus
 from blazing.history.sqlite import SqliteHistory
 from blazing.state.memory import MemoryPresence, MemoryRoomStore
+from blazing.state.sqlite import SqliteRoomStore
 from tests.services_env import KAFKA_BOOTSTRAP, MONGO_BASE, REDIS_BASE
+from tests.support.optional import require_modules
 
 Factory = Callable[[], AbstractAsyncContextManager[Any]]
 
@@ -81,6 +85,7 @@ def _flush_test_redis_once() -> None:
 
 
 def redis_store() -> AbstractAsyncContextManager[Any]:
+    require_modules("redis")
     require("redis", REDIS_URL, 6379)
     _flush_test_redis_once()
     from blazing.state.redis import RedisRoomStore
@@ -89,6 +94,7 @@ def redis_store() -> AbstractAsyncContextManager[Any]:
 
 
 def redis_presence() -> AbstractAsyncContextManager[Any]:
+    require_modules("redis")
     require("redis", REDIS_URL, 6379)
     from blazing.state.redis import RedisPresence
 
@@ -148,6 +154,7 @@ class TopicMakingBus:
 
 
 def kafka_bus() -> AbstractAsyncContextManager[Any]:
+    require_modules("aiokafka")
     require("kafka", KAFKA_URL, 9092)
     return TopicMakingBus(kafka_bootstrap())
 
@@ -156,6 +163,7 @@ def kafka_bus() -> AbstractAsyncContextManager[Any]:
 async def mongo_history() -> AsyncIterator[Any]:
     """A database of its own per test, dropped after: a shared one grows with every
     run, and a MongoDB-protocol server without the indexes' help slows down with it."""
+    require_modules("pymongo")
     require("mongo", MONGO_URL, 27017)
     from blazing.history.mongo import MongoHistory
 
@@ -175,7 +183,17 @@ def drop_database(url: str) -> None:
         client.drop_database(urlparse(url).path.lstrip("/"))
 
 
-STORE_BACKENDS: dict[str, Factory] = {"memory": MemoryRoomStore, "redis": redis_store}
+@asynccontextmanager
+async def sqlite_store() -> AsyncIterator[Any]:
+    """A file of its own per test (WAL needs a file; ``:memory:`` would not show what a
+    restart keeps)."""
+    with tempfile.TemporaryDirectory(prefix="blazing-state-") as folder:
+        async with SqliteRoomStore(str(Path(folder) / "state.db")) as store:
+            yield store
+
+
+STORE_BACKENDS: dict[str, Factory] = {"memory": MemoryRoomStore, "redis": redis_store,
+                                      "sqlite": sqlite_store}
 PRESENCE_BACKENDS: dict[str, Factory] = {"memory": MemoryPresence, "redis": redis_presence}
 BUS_BACKENDS: dict[str, Factory] = {"memory": MemoryBus, "kafka": kafka_bus}
 HISTORY_BACKENDS: dict[str, Factory] = {"sqlite": lambda: SqliteHistory(":memory:"),

@@ -12,6 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.optional import require_modules
+
+require_modules("aiokafka")
+
 from blazing.bus.kafka import KafkaBus
 from blazing.errors import DependencyUnavailable
 from tests.contract.conftest import KAFKA_URL, TopicMakingBus, kafka_bootstrap, require

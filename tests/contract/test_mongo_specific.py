@@ -11,6 +11,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+
+from tests.support.optional import require_modules
+
+require_modules("pymongo")
+
 from pymongo import AsyncMongoClient
 
 from blazing.errors import DependencyUnavailable

@@ -17,6 +17,11 @@ from typing import Any
 
 import msgspec
 import pytest
+
+from tests.support.optional import require_modules
+
+require_modules("redis")
+
 from redis.asyncio import Redis
 
 from blazing.errors import DependencyUnavailable

@@ -8,6 +8,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+
+from tests.support.optional import require_modules
+
+require_modules("aiokafka", "redis", "pymongo")
+
 import redis.asyncio as aioredis
 
 from blazing.state.redis import GATEWAYS, presence_key

@@ -97,8 +97,8 @@ async def test_a_client_that_stops_reading_is_closed_with_4409_and_others_play_o
         make_server: ServerFactory, connect: ClientFactory) -> None:
     # Many rooms make every room_list large (~60 KiB), so a reader that stalls fills
     # its kernel buffers and then its queue quickly.
-    server, slow = await _stalled_reader_beside_a_full_lobby(make_server, connect,
-                                                             outbound_queue=16)
+    server, slow = await _stalled_reader_beside_a_full_lobby(
+        make_server, connect, outbound_queue_bytes=1024 * 1024)
     alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
     room_id, first = await start_game(alice, bob, "Busy table")
     request = _masked_text(json.dumps({"type": "list_rooms"}).encode())
@@ -121,11 +121,11 @@ async def test_a_client_that_stops_reading_is_closed_with_4409_and_others_play_o
 
 async def _stalled_reader_beside_a_full_lobby(
         make_server: ServerFactory, connect: ClientFactory,
-        outbound_queue: int) -> tuple[Running, "_StalledReader"]:
+        outbound_queue_bytes: int) -> tuple[Running, "_StalledReader"]:
     """A server with 150 waiting rooms (every room_list is then ~60 KiB) and a raw
     client that is connected but does not read."""
     # 150 makers connect from one address at once: no per-address connect limit here.
-    server = await make_server(outbound_queue=outbound_queue, rate_per_second=1000,
+    server = await make_server(outbound_queue_bytes=outbound_queue_bytes, rate_per_second=1000,
                                rate_burst=1000, max_connects_per_ip=0)
     makers = [await connect(server, 1000 + n, f"maker{n}") for n in range(150)]
     for n, maker in enumerate(makers):
@@ -141,8 +141,8 @@ async def test_a_reader_that_pauses_and_reads_on_loses_nothing(
         make_server: ServerFactory, connect: ClientFactory) -> None:
     # A queue long enough to hold what the kernel buffers cannot: the socket is slow
     # for a while, not too slow, so everything must arrive, in order.
-    _, reader = await _stalled_reader_beside_a_full_lobby(make_server, connect,
-                                                          outbound_queue=1024)
+    _, reader = await _stalled_reader_beside_a_full_lobby(
+        make_server, connect, outbound_queue_bytes=128 * 1024 * 1024)
     requests = 200  # ~12 MiB of answers, far more than loopback buffers take
     for n in range(requests):
         frame = json.dumps({"type": "list_rooms", "request_id": str(n)}).encode()

@@ -135,6 +135,44 @@ async def test_rate_limit_then_flood_close(make_server: ServerFactory,
     assert answer.startswith(b"HTTP/1.1 429") and b"Connection: close" in answer
 
 
+async def test_the_flood_penalty_holds_whichever_way_the_user_signs_in(
+        make_server: ServerFactory, connect: ClientFactory) -> None:
+    server = await make_server(rate_per_second=1.0, rate_burst=3.0, flood_close_after=5)
+    eve = await connect(server, 5, "eve")
+    for _ in range(12):
+        if eve.closed.is_set():
+            break
+        await eve.send("ping")
+    assert await eve.wait_closed() == 4429
+    # No token at the upgrade, then an `auth` message: refused too, as the user's.
+    anon = await connect(server, 0, authenticated=False)
+    await anon.send("auth", token=token_for(5, "eve"))
+    assert await anon.wait_closed() == 4429
+    assert "authenticated" not in anon.types()
+    # Someone else signs in this way as usual.
+    other = await connect(server, 0, authenticated=False)
+    await other.send("auth", token=token_for(6, "frank"))
+    await other.expect("authenticated")
+
+
+async def test_the_chat_limit_is_per_user_in_each_room(make_server: ServerFactory,
+                                                       connect: ClientFactory) -> None:
+    server = await make_server(chat_limit=2)
+    alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
+    carol = await connect(server, 3, "carol")
+    first = await open_room(alice, bob, "First")
+    await carol.send("create_room", game_type="bigger_dice", room_name="Second")
+    second = (await carol.expect("room_created"))["room_id"]
+    await alice.send("spectate", room_id=second)
+    await alice.expect("room_state", room_id=second)
+    for text in ("one", "two"):
+        await alice.send("chat_send", room_id=first, text=text)
+        await alice.expect("chat_message", text=text, room_id=first)
+    await refused(alice, ErrorCode.RATE_LIMITED, "chat_send", room_id=first, text="three")
+    await alice.send("chat_send", room_id=second, text="elsewhere")
+    await alice.expect("chat_message", text="elsewhere", room_id=second)
+
+
 async def test_chat_rate_limit(make_server: ServerFactory, connect: ClientFactory) -> None:
     server = await make_server(chat_limit=2)
     alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")

@@ -85,6 +85,26 @@ async def test_a_player_drops_and_rejoins_mid_game_with_the_full_state(
     assert all(p["disconnected_until"] is None for p in room["players"])
 
 
+async def test_a_refused_command_from_a_dropped_player_changes_nothing_and_rejoin_restores(
+        server: Running, connect: ClientFactory) -> None:
+    """Every refusal leaves the room as it was, also for a player marked as dropped:
+    a command that is refused does not bring them back; one that is applied does."""
+    alice, bob = await connect(server, 1, "alice"), await connect(server, 2, "bob")
+    room_id, _first = await start_game(alice, bob)
+    await bob.close()
+    await alice.expect("player_disconnected", user_id=2)
+    bob = await connect(server, 2, "bob")
+    await bob.send("ready", room_id=room_id)  # refused: the game is running
+    await bob.expect_error("GAME_ALREADY_STARTED")
+    await alice.send("rejoin_room", room_id=room_id)
+    still = await alice.expect("room_state", room_id=room_id)
+    assert [p["disconnected_until"] is not None for p in still["room"]["players"]] == \
+        [False, True]
+    assert "player_rejoined" not in alice.types()
+    await bob.send("rejoin_room", room_id=room_id)
+    await alice.expect("player_rejoined", user_id=2)
+
+
 async def test_grace_expiry_forfeits_the_game(make_server: ServerFactory,
                                               connect: ClientFactory) -> None:
     server = await make_server(grace_seconds=2 * TIME_UNIT)

@@ -1,10 +1,14 @@
 """The HTTP side: probes, dev login and the history API."""
 
+import logging
+
 import aiohttp
+import pytest
 
 from blazing.web.app import dev_user_id
 from blazing.wiring import Running
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, token_for
+from tests.support.raw import RawSocket
 
 
 async def test_health_and_readiness(server: Running) -> None:
@@ -106,3 +110,81 @@ async def test_history_by_game_type_refuses_an_unknown_game(server: Running) -> 
             params={"user_id": "1", "game_type": "chess"}) as response:
         assert response.status == 400
         assert "game_type" in (await response.json())["error"]
+async def test_every_bad_history_parameter_is_a_400_with_a_reason(server: Running) -> None:
+    async with aiohttp.ClientSession() as http:
+        for query in ("?user_id=9223372036854775808", "?user_id=99999999999999999999999",
+                      "?user_id=-1", "?user_id=%D9%A4%D9%A2", "?user_id=4_2", "?user_id=+4",
+                      "?user_id=%2042", "?user_id=1&limit=abc", "?user_id=1&limit=",
+                      "?user_id=1&limit=9223372036854775808"):
+            async with http.get(f"{server.base_url}/api/games/history{query}") as response:
+                assert response.status == 400, query
+                body = await response.json()
+                assert "user_id" in body["error"] or "limit" in body["error"], body
+        async with http.get(f"{server.base_url}/api/games/history?user_id=9223372036854775807"
+                            ) as response:
+            assert response.status == 200 and (await response.json()) == {"games": []}
+        async with http.get(f"{server.base_url}/api/games/history/{'r' * 65}") as response:
+            assert response.status == 400
+
+
+@pytest.mark.parametrize(("origin", "status"), [
+    ("http://[::1", 403), ("http://[", 403), ("://", 403), ("http://a:b:c", 403),
+    ("null", 403), ("\x7f", 400)])  # a control byte in a header: the HTTP parser's 400
+async def test_an_unparsable_origin_is_refused_with_403_not_a_500(
+        server: Running, origin: str, status: int) -> None:
+    socket = await RawSocket.open(server.port, token=token_for(1, "a"),
+                                  headers={"Origin": origin})
+    assert socket.status == status, socket.head
+    await socket.close()
+
+
+async def test_dev_login_takes_json_only(server: Running) -> None:
+    async with aiohttp.ClientSession() as http:
+        for content_type in ("text/plain", "application/x-www-form-urlencoded",
+                             "multipart/form-data; boundary=x", ""):
+            headers = {"Content-Type": content_type} if content_type else {}
+            async with http.post(f"{server.base_url}/api/dev/login", headers=headers,
+                                 data=b'{"username": "mallory"}') as response:
+                assert response.status == 415, content_type
+                assert "set-cookie" not in response.headers
+                assert "application/json" in (await response.json())["error"]
+
+
+@pytest.mark.parametrize("body", [{"username": None}, {"username": {}}, {"username": []},
+                                  {"username": 5}, {"username": True}, [], "x", 5,
+                                  {"username": "\u200b\u200b"}, {"username": "\u202eevil"},
+                                  {"username": "a\x00b"}, {"username": " "}])
+async def test_dev_login_refuses_what_is_not_a_printable_username(server: Running,
+                                                                 body: object) -> None:
+    async with aiohttp.ClientSession() as http, \
+            http.post(f"{server.base_url}/api/dev/login", json=body) as response:
+        assert response.status == 400, body
+        assert (await response.json())["error"]
+        assert "set-cookie" not in response.headers
+
+
+async def test_dev_login_normalises_the_name_and_ignores_invisibles_for_the_id(
+        server: Running) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{server.base_url}/api/dev/login",
+                             json={"username": "Ｚｏｅ"}) as response:  # full-width
+            wide = await response.json()
+        async with http.post(f"{server.base_url}/api/dev/login",
+                             json={"username": "zo\u200be"}) as response:
+            hidden = await response.json()
+    assert wide["username"] == "Zoe" and wide["user_id"] == dev_user_id("zoe")
+    assert hidden["user_id"] == dev_user_id("zoe")
+
+
+@pytest.mark.parametrize("header", [b"X-Bad: a\x7fb", b"Content-Length: -1",
+                                    b"Transfer-Encoding: chunked\r\nContent-Length: 5",
+                                    b"Not a header line"])
+@pytest.mark.parametrize("path", ["/ws/games", "/api/session"])
+async def test_a_malformed_request_is_a_400_and_logs_nothing_above_debug(
+        server: Running, caplog: pytest.LogCaptureFixture, header: bytes, path: str) -> None:
+    caplog.set_level(logging.DEBUG)
+    socket = await RawSocket.open(server.port, path=path, raw_headers=header + b"\r\n")
+    assert socket.status == 400, socket.head
+    await socket.close()
+    loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not loud, loud

@@ -16,7 +16,7 @@ from tests.conftest import SECRET, token_for
 
 CODES = {"INVALID_MESSAGE", "UNKNOWN_TYPE", "MESSAGE_TOO_LARGE", "RATE_LIMITED",
          "UNAUTHORIZED", "USER_MISMATCH"}
-CLOSES = {4401, 4413, 4429}
+CLOSES = {1007, 4401, 4413, 4429}
 FIELDS = ["type", "room_id", "room_name", "game_type", "text", "user_id", "request_id",
           "token", "username", "avatar_id"]
 TRICKY_TEXT = st.sampled_from([

@@ -183,7 +183,52 @@ def test_a_frame_far_over_the_limit_closes_at_once() -> None:
 
 def test_binary_frames_are_refused() -> None:
     session = new_session(signed_in=True)
-    assert error_code(session.on_binary(1.0)) == "INVALID_MESSAGE"
+    assert error_code(session.on_binary(10, 1.0)) == "INVALID_MESSAGE"
+
+
+def test_binary_frames_count_against_the_size_limit_and_its_repeat_rule() -> None:
+    session = new_session(signed_in=True)
+    assert error_code(session.on_binary(2000, 1.0)) == "MESSAGE_TOO_LARGE"
+    assert session.on_binary(2000, 1.1).close is None
+    third = session.on_binary(2000, 1.2)
+    assert third.close is not None and third.close[0] == CloseCode.MESSAGE_TOO_LARGE
+    huge = new_session(signed_in=True).on_binary(200_000, 1.0)
+    assert huge.close is not None and huge.close[0] == CloseCode.MESSAGE_TOO_LARGE
+
+
+def test_binary_frames_spend_the_rate_budget() -> None:
+    session = new_session(signed_in=True)
+    burst = int(LIMITS.burst)
+    codes = [error_code(session.on_binary(10, 1.0)) for _ in range(burst + 1)]
+    assert codes == ["INVALID_MESSAGE"] * burst + ["RATE_LIMITED"]
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+@pytest.mark.parametrize("payload", [
+    b'{"type":"ping","x":"\xff"}', b'{"type":"pi\xffng"}', b"\xc3\x28", b"\xed\xa0\x80",
+    b'{"type":"list_rooms","game_type":"\xf8\x88\x80\x80\x80"}'])
+def test_a_text_frame_that_is_not_utf8_fails_the_connection_with_1007(
+        payload: bytes, signed_in: bool) -> None:
+    session = new_session(signed_in=signed_in)
+    reaction = session.on_text(payload, 1.0)
+    assert reaction.close == (CloseCode.INVALID_PAYLOAD, "text frame is not UTF-8")
+    assert reaction.replies == [] and reaction.publish == []
+
+
+def test_control_frames_spend_the_same_budget_then_close_with_4429() -> None:
+    session = new_session()  # signed in or not: the budget is the socket's
+    burst = int(LIMITS.burst)
+    answered = [session.on_control(1.0).answer_ping for _ in range(burst + 1)]
+    assert answered == [True] * burst + [False]
+    refused = [session.on_control(1.0) for _ in range(LIMITS.flood_close_after - 1)]
+    assert all(not r.answer_ping and not r.replies for r in refused)
+    assert refused[-1].close == (CloseCode.FLOOD, "rate limit exceeded repeatedly")
+
+
+def test_a_control_frame_within_budget_counts_as_life() -> None:
+    session = new_session(signed_in=True)
+    session.on_control(70.0)
+    assert session.timeout(140.0) is None
 
 
 def test_unauthenticated_sockets_time_out_with_4401_and_idle_ones_with_4408() -> None:

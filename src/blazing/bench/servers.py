@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -51,7 +52,7 @@ LOAD_FLAGS: dict[str, str] = {
     "--max-sockets-per-user": "64",
     "--max-sockets-per-ip": "20000",  # the load generator puts ~5,000 sockets on one address
     "--max-connects-per-ip": "0",  # ... and opens them as fast as the server takes them
-    "--outbound-queue": "8192",
+    "--outbound-queue-bytes": str(256 * 1024 * 1024),
     "--idle-timeout": "3600",
     "--turn-seconds": "3600",
     "--log-level": "WARNING",
@@ -187,15 +188,21 @@ class Spawner:
     # --- targets ---------------------------------------------------------------------
 
     def embedded(self, secret: str, extra: list[str]) -> Server:
+        """``blazing serve`` with its default room store (SQLite), in a fresh file of
+        this run (``--server-arg=--state-url=memory://`` for rooms in memory)."""
+        data = Path(tempfile.mkdtemp(prefix="blazing-bench-state-"))
         argv = [sys.executable, "-m", "blazing", "serve", "--host", "127.0.0.1", "--port", "0",
-                "--history-url", "sqlite:///:memory:", *_flags(LOAD_FLAGS), *extra]
+                "--history-url", "sqlite:///:memory:",
+                "--state-url", f"sqlite:///{data / 'state.db'}", *_flags(LOAD_FLAGS), *extra]
         process, log = self._launch("blazing-serve", argv, secret)
         try:
             host, port = self._wait_listening(process, log)
         except ServerError:
             self._stop(process)
+            shutil.rmtree(data, ignore_errors=True)
             raise
-        return Server("blazing", host, port, process.pid, processes=[process], logs=[log])
+        return Server("blazing", host, port, process.pid, processes=[process], logs=[log],
+                      cleanup=lambda: shutil.rmtree(data, ignore_errors=True))
 
     def raw(self, name: str, directory: Path) -> Server:
         script = directory / RAW_SCRIPTS[name]

@@ -29,6 +29,14 @@ REFUSAL = (
     b"\r\n"
     b"too many connections from this address\r\n\r\n"
 )
+HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\n"
+    b"Content-Length: 30\r\n"
+    b"\r\n"
+    b"request headers are too large\n"
+)
 REFUSAL_LINGER = 2.0  # seconds a refused peer has to read the 429 before a reset
 PRUNE_EVERY = 1024  # admissions between sweeps of the idle per-address buckets
 
@@ -100,7 +108,11 @@ def _address_of(transport: asyncio.BaseTransport) -> str:
 
 
 ProtocolFactory = Callable[[], asyncio.BaseProtocol]
-MAX_HEAD = 16 * 1024  # request headers kept to route a connection; larger goes to HTTP
+# The largest request line plus headers: larger is refused here with 431, whatever the
+# path and the transport, so both WebSocket transports take the same requests (picows
+# drops a handshake over 16 KiB without an answer). It leaves room for an 8 KiB token in
+# the query or a cookie; the HTTP server is given the same limits.
+MAX_HEAD = 16 * 1024
 
 
 class AdmittedProtocol(asyncio.Protocol):
@@ -109,8 +121,8 @@ class AdmittedProtocol(asyncio.Protocol):
     protocol if it asks for the WebSocket path and one is given, else to the HTTP
     protocol, and forwards everything after that."""
 
-    __slots__ = ("_address", "_admission", "_deadline", "_feed", "_head", "_http", "_inner",
-                 "_transport", "_websocket", "_ws_request_line")
+    __slots__ = ("_address", "_admission", "_counted", "_deadline", "_feed", "_head", "_http",
+                 "_inner", "_transport", "_websocket", "_ws_request_line")
 
     def __init__(self, http: ProtocolFactory, admission: Admission,
                  websocket: ProtocolFactory | None = None, ws_path: bytes = b"") -> None:
@@ -121,6 +133,7 @@ class AdmittedProtocol(asyncio.Protocol):
         self._inner: asyncio.BaseProtocol | None = None
         self._feed: Callable[[bytes], None] | None = None  # to the inner protocol
         self._address = ""
+        self._counted = False  # admitted: released from the per-address count at the end
         self._deadline: asyncio.TimerHandle | None = None
         self._head: bytearray | None = None  # the request so far, until it is routed
         self._transport: asyncio.Transport | None = None
@@ -141,6 +154,7 @@ class AdmittedProtocol(asyncio.Protocol):
             self._deadline = loop.call_later(REFUSAL_LINGER, tcp.abort)
             return
         self._address = address
+        self._counted = True
         self._head = bytearray()
         timeout = self._admission.limits.handshake_timeout
         if timeout:
@@ -162,13 +176,27 @@ class AdmittedProtocol(asyncio.Protocol):
             return  # a refused peer's request: dropped
         start = max(0, len(head) - 3)
         head += data
-        if head.find(b"\r\n\r\n", start) < 0 and len(head) <= MAX_HEAD:
+        end = head.find(b"\r\n\r\n", start)
+        if end < 0 and len(head) <= MAX_HEAD:
             return
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
         self._head = None
+        if end < 0 or end + 4 > MAX_HEAD:
+            self._refuse_head()
+            return
         self._route(bytes(head))
+
+    def _refuse_head(self) -> None:
+        """Headers over MAX_HEAD: answer 431, half-close, and reset after a linger."""
+        metrics.REFUSED_CONNECTIONS.labels("head_too_large").inc()
+        transport = self._transport
+        assert transport is not None
+        transport.write(HEAD_TOO_LARGE)
+        if transport.can_write_eof():
+            transport.write_eof()
+        self._deadline = asyncio.get_running_loop().call_later(REFUSAL_LINGER, transport.abort)
 
     def _route(self, head: bytes) -> None:
         """Start the protocol the request asks for and give it what was read."""
@@ -196,7 +224,8 @@ class AdmittedProtocol(asyncio.Protocol):
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
-        if self._head is not None or self._inner is not None:  # admitted
+        if self._counted:
+            self._counted = False
             self._admission.release(self._address)
         inner, self._inner, self._transport, self._feed = self._inner, None, None, None
         self._head = None

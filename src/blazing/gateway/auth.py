@@ -2,23 +2,38 @@
 and scripts. Only PyJWT is touched here.
 
 Claims: ``sub`` = user id (positive integer, as number or numeric string),
-``username``, optional ``avatar_id``; ``exp`` required; ``iss``/``aud`` checked
-when configured.
+``username`` (a name by :mod:`blazing.protocol.names`' rule), optional
+``avatar_id``; ``exp`` required; ``nbf``/``iat`` honoured; ``iss``/``aud``
+checked when configured.
+
+PyJWT checks the signature and the pinned algorithm; the claims are then decoded
+here into a typed struct, so a claim of the wrong JSON type (``exp`` as a string,
+``iss`` as a list, ``aud`` as a number…) is refused like any other bad token, with
+the claim named, and never reaches code that assumes its type. Whatever is wrong
+with a token, :meth:`TokenVerifier.verify` raises :class:`AuthError` and nothing
+else.
 """
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
+import msgspec
 
 from blazing.errors import ConfigError
 from blazing.ids import UserId
+from blazing.protocol.names import NameRefused, clean_name
 
 LEEWAY_SECONDS = 5
 MAX_TOKEN_LENGTH = 8192
+USERNAME_MAX = 64
 HMAC_ALGORITHMS = ("HS256",)
 PUBLIC_KEY_ALGORITHMS = ("RS256", "ES256")
+# Compact JWS: three base64url parts. Anything else (non-ASCII bytes of a mangled
+# cookie included) is refused before a library sees it.
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 class AuthError(Exception):
@@ -42,9 +57,29 @@ class JwtConfig:
     audience: str | None = None
 
 
+class Claims(msgspec.Struct, forbid_unknown_fields=False):
+    """The claims we read, with the JSON types they must have (others are ignored).
+    Times are JSON numbers (RFC 7519 NumericDate); msgspec refuses booleans for
+    numbers and numbers too large for a float."""
+
+    exp: float
+    sub: int | str
+    username: str
+    nbf: float | None = None
+    iat: float | None = None
+    iss: str | None = None
+    aud: str | list[str] | None = None
+    jti: str | None = None
+    avatar_id: int | None = None
+
+
+_claims_decoder = msgspec.json.Decoder(Claims)
+
+
 class TokenVerifier:
     def __init__(self, config: JwtConfig) -> None:
         self._config = config
+        self._jws = jwt.PyJWS()
         if config.algorithm in HMAC_ALGORITHMS:
             if not config.secret:
                 raise ConfigError("HS256 needs JWT_SECRET")
@@ -56,49 +91,61 @@ class TokenVerifier:
         else:
             raise ConfigError(f"unsupported JWT algorithm {config.algorithm!r}")
 
-    def verify(self, token: str) -> Identity:
+    def verify(self, token: str, now: float | None = None) -> Identity:
+        """The identity in ``token`` at ``now`` (epoch seconds; default: the clock),
+        or :class:`AuthError` with the reason."""
         if len(token) > MAX_TOKEN_LENGTH:
             raise AuthError("token too large")
+        if not _COMPACT_JWS.fullmatch(token):
+            raise AuthError("invalid token: not a compact JWS")
         try:
-            claims = jwt.decode(
-                token,
-                self._key,
-                algorithms=[self._config.algorithm],  # pinned: alg=none or others refused
-                issuer=self._config.issuer,
-                audience=self._config.audience,
-                leeway=LEEWAY_SECONDS,
-                options={"require": ["exp", "sub"],
-                         "verify_aud": self._config.audience is not None},
-            )
-        except jwt.ExpiredSignatureError:
-            raise AuthError("token expired") from None
-        except jwt.ImmatureSignatureError:
-            raise AuthError("token not yet valid") from None
+            # Signature and algorithm only: the algorithm is pinned, so alg=none or
+            # another algorithm is refused.
+            payload = self._jws.decode(token, self._key, algorithms=[self._config.algorithm])
         except jwt.InvalidTokenError as exc:
-            raise AuthError(f"invalid token: {exc}") from None
+            raise AuthError(f"invalid token: {exc}"[:120]) from None
+        except (ValueError, TypeError, KeyError) as exc:  # a header PyJWT did not expect
+            raise AuthError(f"invalid token header: {type(exc).__name__}") from None
+        try:
+            claims = _claims_decoder.decode(payload)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise AuthError(f"invalid token: {exc}"[:120]) from None
+        self._check(claims, time.time() if now is None else now)
         return _identity(claims)
 
+    def _check(self, claims: Claims, now: float) -> None:
+        if now > claims.exp + LEEWAY_SECONDS:
+            raise AuthError("token expired")
+        if claims.nbf is not None and now + LEEWAY_SECONDS < claims.nbf:
+            raise AuthError("token not yet valid")
+        if claims.iat is not None and now + LEEWAY_SECONDS < claims.iat:
+            raise AuthError("token not yet valid (issued in the future)")
+        issuer, audience = self._config.issuer, self._config.audience
+        if issuer is not None and claims.iss != issuer:
+            raise AuthError("invalid token: wrong or missing issuer")
+        if audience is not None:
+            audiences = [claims.aud] if isinstance(claims.aud, str) else claims.aud or []
+            if audience not in audiences:
+                raise AuthError("invalid token: wrong or missing audience")
 
-def _identity(claims: dict[str, object]) -> Identity:
-    sub = claims.get("sub")
-    if isinstance(sub, bool) or not isinstance(sub, int | str):
-        raise AuthError("invalid token: sub must be a user id")
+
+def _identity(claims: Claims) -> Identity:
+    sub = claims.sub
     if isinstance(sub, str):
-        if not (sub.isascii() and sub.isdigit() and len(sub) <= 18):
+        if not (sub.isascii() and sub.isdigit() and len(sub) <= 19):
             raise AuthError("invalid token: sub must be a positive integer")
         sub = int(sub)
     if not 0 < sub < 2**63:
         raise AuthError("invalid token: sub must be a positive integer")
-    username = claims.get("username")
-    if not isinstance(username, str) or not 1 <= len(username.strip()) <= 64:
-        raise AuthError("invalid token: username missing")
-    avatar = claims.get("avatar_id")
-    if avatar is not None and (isinstance(avatar, bool) or not isinstance(avatar, int)):
-        raise AuthError("invalid token: avatar_id must be an integer")
-    exp = claims["exp"]
-    assert isinstance(exp, int | float)
-    return Identity(user_id=UserId(sub), username=username.strip(), avatar_id=avatar,
-                    expires_at=float(exp))
+    try:
+        username = clean_name(claims.username, USERNAME_MAX, "username")
+    except NameRefused as exc:
+        raise AuthError(f"invalid token: {exc}"[:120]) from None
+    avatar = claims.avatar_id
+    if avatar is not None and not -(2**63) <= avatar < 2**63:
+        raise AuthError("invalid token: avatar_id out of range")
+    return Identity(user_id=UserId(sub), username=username, avatar_id=avatar,
+                    expires_at=claims.exp)
 
 
 def issue_token(

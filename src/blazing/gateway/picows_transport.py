@@ -9,8 +9,14 @@ on the same port.
 
 Inbound frames of one socket are handled in order by a task that exists only
 while that socket has frames waiting; outbound frames queue only while the
-kernel's buffer is full (``pause_writing``), up to ``OUTBOUND_QUEUE`` frames,
+kernel's buffer is full (``pause_writing``), up to ``OUTBOUND_QUEUE_BYTES``,
 after which the socket is closed with 4409.
+
+picows checks masking, opcodes and control-frame sizes; this module adds the rest
+of RFC 6455's framing rules that picows leaves to its user (reserved bits without
+an extension, continuations out of place: close 1002) and answers PINGs itself, so
+that control frames spend the session's budget and a peer that does not read holds
+at most one unsent PONG (picows's automatic answer buffers every one of them).
 """
 
 import asyncio
@@ -37,6 +43,7 @@ from picows import (
 # itself, with the arguments ws_create_server passes (picows is pinned for this).
 from picows.picows import WSProtocol  # type: ignore[attr-defined]  # not in its stubs
 
+from blazing import metrics
 from blazing.gateway.auth import Identity
 from blazing.gateway.server import (
     AUTH_COOKIE,
@@ -45,6 +52,7 @@ from blazing.gateway.server import (
     PING_INTERVAL,
     WS_PATH,
     Gateway,
+    close_reason,
     count_close,
 )
 from blazing.gateway.session import CloseCode, Session
@@ -60,6 +68,28 @@ _QUIET_LOG = logging.LoggerAdapter(_picows_log, {})
 
 _OPEN, _TEXT, _BINARY, _OVERSIZE, _CLOSED = range(5)
 Inbound = tuple[int, bytes | int | None]
+# The kind of a fragmented message that was refused as too large: its remaining
+# continuations are dropped unread.
+_DISCARDING = WSMsgType.CONTINUATION
+# Close codes below 3000 a peer may send (the ones aiohttp's reader accepts, so that
+# both transports judge a peer's CLOSE alike); 3000 and up are for applications.
+_PEER_CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1010, 1011,
+                               1012, 1013, 1014})
+
+
+class _ParserErrorsAtDebug(logging.Filter):
+    """picows logs each frame that breaks the protocol at ERROR: the peer's doing, so
+    a client would control our log volume. Counted in a metric and logged at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.getMessage().startswith("WS parser error"):
+            metrics.PROTOCOL_ERRORS.inc()
+            log.debug("%s", record.getMessage())
+            return False
+        return True
+
+
+_picows_log.addFilter(_ParserErrorsAtDebug())
 
 
 def _cookie_value(header: str | None, name: str) -> str | None:
@@ -76,8 +106,9 @@ class PicowsLink(WSListener):
     """One socket on picows: the gateway's :class:`~blazing.gateway.server.Link`."""
 
     __slots__ = ("_failure", "_gateway", "_identity", "_inbox", "_limit", "_outbox",
-                 "_partial", "_partial_kind", "_registered", "_worker", "admitted",
-                 "close_requested", "session", "socket_id", "transport")
+                 "_outbox_bytes", "_partial", "_partial_kind", "_partial_size", "_pong",
+                 "_registered", "_worker", "admitted", "close_requested", "session",
+                 "socket_id", "transport")
 
     def __init__(self, gateway: Gateway, session: Session, identity: Identity | None,
                  failure: str | None) -> None:
@@ -86,7 +117,7 @@ class PicowsLink(WSListener):
         self.socket_id = session.socket_id
         self._identity = identity
         self._failure = failure
-        self._limit = gateway.limits.outbound_queue
+        self._limit = gateway.limits.outbound_queue_bytes
         self.admitted = False
         self.close_requested: tuple[int, str] | None = None
         self.transport: WSTransport | None = None
@@ -94,8 +125,13 @@ class PicowsLink(WSListener):
         self._inbox: deque[Inbound] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._outbox: deque[bytes] | None = None  # not None while writing is paused
-        self._partial: bytearray | None = None  # a fragmented message being assembled
-        self._partial_kind = WSMsgType.TEXT
+        self._outbox_bytes = 0
+        self._pong: bytes | None = None  # the PONG owed while writing is paused
+        # A fragmented message being assembled: its kind and size, and its bytes if it
+        # is text (binary messages are refused unread, so only their size is kept).
+        self._partial_kind: WSMsgType | None = None
+        self._partial: bytearray | None = None
+        self._partial_size = 0
 
     # --- picows callbacks ------------------------------------------------------------
 
@@ -110,47 +146,102 @@ class PicowsLink(WSListener):
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
         if kind == WSMsgType.CLOSE:
-            if not transport.is_close_frame_sent:
-                transport.send_close(frame.get_close_code())
-            transport.disconnect()
+            self._peer_closed(transport, frame.get_payload_as_bytes())
             return
-        if self.close_requested is not None or kind in (WSMsgType.PING, WSMsgType.PONG):
+        if self.close_requested is not None or transport.is_close_frame_sent:
             return  # closing: what the peer still sends is dropped, as with aiohttp
-        if kind == WSMsgType.TEXT or kind == WSMsgType.BINARY:
-            if frame.fin:
-                self._enqueue((_TEXT, frame.get_payload_as_bytes()) if kind == WSMsgType.TEXT
-                              else (_BINARY, None))
-                return
-            self._partial = bytearray(frame.get_payload_as_memoryview())
+        if frame.rsv1 or frame.rsv2 or frame.rsv3:
+            self._protocol_error("reserved bits set without an extension")
+        elif kind == WSMsgType.PING or kind == WSMsgType.PONG:
+            self._gateway.control(self, frame.get_payload_as_bytes(), kind == WSMsgType.PING)
+        elif kind == WSMsgType.CONTINUATION:
+            self._continued(frame)
+        elif self._partial_kind is not None:
+            self._protocol_error("a new message began before the fragmented one ended")
+        elif frame.fin:
+            self._message(kind, frame.get_payload_as_bytes() if kind == WSMsgType.TEXT
+                          else frame.payload_size)
+        elif frame.payload_size > self._gateway.limits.hard_frame_bytes:
+            self._enqueue((_OVERSIZE, frame.payload_size))
+            self._partial_kind = _DISCARDING
+        else:
             self._partial_kind = kind
-        elif kind == WSMsgType.CONTINUATION and self._partial is not None:
+            self._partial_size = frame.payload_size
+            if kind == WSMsgType.TEXT:
+                self._partial = bytearray(frame.get_payload_as_memoryview())
+
+    def _continued(self, frame: WSFrame) -> None:
+        kind = self._partial_kind
+        if kind is None:
+            self._protocol_error("a continuation frame with no message to continue")
+            return
+        if kind == _DISCARDING:
+            if frame.fin:
+                self._partial_kind = None
+            return
+        self._partial_size += frame.payload_size
+        if self._partial_size > self._gateway.limits.hard_frame_bytes:
+            # Refused (and the socket closed) without reading the rest of it.
+            self._enqueue((_OVERSIZE, self._partial_size))
+            self._partial_kind = None if frame.fin else _DISCARDING
+            self._partial = None
+            return
+        if self._partial is not None:
             self._partial += frame.get_payload_as_memoryview()
-            ceiling = self._gateway.limits.hard_frame_bytes
-            if len(self._partial) > ceiling:
-                self._enqueue((_OVERSIZE, len(self._partial)))
-                self._partial = None
-            elif frame.fin:
-                data, self._partial = bytes(self._partial), None
-                self._enqueue((_TEXT, data) if self._partial_kind == WSMsgType.TEXT
-                              else (_BINARY, None))
+        if frame.fin:
+            data, self._partial_kind, self._partial = self._partial, None, None
+            self._message(kind, bytes(data) if data is not None else self._partial_size)
+
+    def _peer_closed(self, transport: WSTransport, payload: bytes) -> None:
+        """Answer the peer's CLOSE (with 1000, or 1002/1007 for a malformed one, as
+        aiohttp's reader judges them) and hang up."""
+        reply = WSCloseCode.OK
+        if len(payload) == 1:
+            reply = WSCloseCode.PROTOCOL_ERROR
+        elif payload:
+            code = int.from_bytes(payload[:2], "big")
+            if code < 3000 and code not in _PEER_CLOSE_CODES:
+                reply = WSCloseCode.PROTOCOL_ERROR
+            elif not payload[2:].isascii():
+                try:
+                    payload[2:].decode()
+                except UnicodeDecodeError:
+                    reply = WSCloseCode.INVALID_TEXT
+        if reply != WSCloseCode.OK:
+            metrics.PROTOCOL_ERRORS.inc()
+        if not transport.is_close_frame_sent:
+            transport.send_close(reply)
+        transport.disconnect()
+
+    def _message(self, kind: WSMsgType, data: bytes | int) -> None:
+        self._enqueue((_TEXT, data) if kind == WSMsgType.TEXT else (_BINARY, data))
+
+    def _protocol_error(self, reason: str) -> None:
+        metrics.PROTOCOL_ERRORS.inc()
+        self.close_soon(CloseCode.PROTOCOL_ERROR, reason)
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
-        self._outbox = None
+        self._outbox, self._pong = None, None
         if self._registered:
             self._enqueue((_CLOSED, None))
 
     def pause_writing(self) -> None:
         if self._outbox is None:
             self._outbox = deque()
+            self._outbox_bytes = 0
 
     def resume_writing(self) -> None:
         outbox, self._outbox = self._outbox, None
         transport = self.transport
         if outbox is None or transport is None:
             return
+        pong, self._pong = self._pong, None
+        if pong is not None:
+            transport.send_pong(pong)
         while outbox:
             if self._outbox is not None:  # paused again while flushing: keep the order
                 self._outbox.extendleft(reversed(outbox))
+                self._outbox_bytes = sum(len(data) for data in self._outbox)
                 return
             transport.send(WSMsgType.TEXT, outbox.popleft())
         if self.close_requested is not None:
@@ -165,10 +256,22 @@ class PicowsLink(WSListener):
         outbox = self._outbox
         if outbox is None:
             transport.send(WSMsgType.TEXT, data)
-        elif len(outbox) >= self._limit:
+        elif self._outbox_bytes + len(data) > self._limit:
             self.close_soon(CloseCode.TOO_SLOW, "outbound queue overflow")
         else:
             outbox.append(data)
+            self._outbox_bytes += len(data)
+
+    def pong(self, payload: bytes) -> None:
+        """Answer a PING; while the peer is not reading, only the latest is owed
+        (RFC 6455 §5.5.3 allows answering just the most recent PING)."""
+        transport = self.transport
+        if self.close_requested is not None or transport is None or transport.is_disconnected:
+            return
+        if self._outbox is None:
+            transport.send_pong(payload)
+        else:
+            self._pong = payload
 
     def close_soon(self, code: int, reason: str) -> None:
         if self.close_requested is not None:
@@ -179,6 +282,9 @@ class PicowsLink(WSListener):
             self._outbox = None  # the peer is not reading: drop its backlog
         if self._outbox is None:
             self._send_close()  # else after the queued frames, in resume_writing
+        elif self.transport is not None:
+            # A peer that never reads never resumes our writing: reset it in the end.
+            asyncio.get_running_loop().call_later(CLOSE_FLUSH_TIMEOUT, _abort, self.transport)
 
     async def finish(self, flush_timeout: float = CLOSE_FLUSH_TIMEOUT) -> None:
         transport = self.transport
@@ -196,7 +302,7 @@ class PicowsLink(WSListener):
         if transport is None or transport.is_disconnected or self.close_requested is None:
             return
         code, reason = self.close_requested
-        transport.send_close(WSCloseCode(code), reason.encode()[:120])
+        transport.send_close(WSCloseCode(code), close_reason(reason))
         loop = asyncio.get_running_loop()
         # The peer answers with its close frame (then we disconnect); if it does not,
         # hang up anyway, and reset a connection whose buffers never drain.
@@ -226,7 +332,7 @@ class PicowsLink(WSListener):
                         await gateway.opened(self, self._identity)
                     elif kind == _BINARY:
                         if self.close_requested is None:
-                            await gateway.received(self, None)
+                            await gateway.received_binary(self, data)  # type: ignore[arg-type]
                     elif kind == _OVERSIZE:
                         await gateway.oversize(self, data)  # type: ignore[arg-type]
                     else:
@@ -283,7 +389,7 @@ def protocol_factory(gateway: Gateway) -> Callable[[], asyncio.BaseProtocol]:
             # No auto-ping: a task per socket. Dead peers are found by the session's
             # idle timeout (clients ping every 30 s by protocol).
             False, PING_INTERVAL, PING_INTERVAL, WSAutoPingStrategy.PING_WHEN_IDLE,
-            True,  # answer pings
+            False,  # do not answer pings: PicowsLink does, within the session's budget
             max_frame, None, READ_BUFFER)
         return protocol
 

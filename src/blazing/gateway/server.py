@@ -66,6 +66,10 @@ class Link(Protocol):
         """Queue ``data`` for sending; never blocks (a full queue closes the socket)."""
         ...
 
+    def pong(self, payload: bytes) -> None:
+        """Answer a PING; while the peer is not reading, only the latest is kept."""
+        ...
+
     def close_soon(self, code: int, reason: str) -> None:
         """Close after what is already queued (or at once if the queue overflowed)."""
         ...
@@ -73,6 +77,12 @@ class Link(Protocol):
     async def finish(self, flush_timeout: float = CLOSE_FLUSH_TIMEOUT) -> None:
         """Wait (bounded) for a requested close to be written, then stop writing."""
         ...
+
+
+def close_reason(reason: str) -> bytes:
+    """``reason`` as a close frame can carry it: at most 120 bytes of UTF-8, cut at a
+    character boundary (a close reason must be valid UTF-8 too)."""
+    return reason.encode()[:120].decode(errors="ignore").encode()
 
 
 def count_close(code: int) -> None:
@@ -223,7 +233,11 @@ class Gateway:
             return True
         if allowed:
             return origin in allowed
-        return urlsplit(origin).netloc.lower() == host.lower()
+        try:
+            netloc = urlsplit(origin).netloc
+        except ValueError:  # e.g. "http://[::1": not an origin, so not ours
+            return False
+        return netloc.lower() == host.lower()
 
     def identity_from(self, cookie_token: str | None,
                       query_token: str | None) -> tuple[Identity | None, str | None]:
@@ -246,8 +260,7 @@ class Gateway:
             return Refusal(HTTPStatus.FORBIDDEN, "origin not allowed")
         if not self._accepting:
             return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, "shutting down")
-        if identity is not None and \
-                self._penalties.get(identity.user_id, 0.0) > self._monotonic():
+        if identity is not None and self._penalised(identity.user_id):
             # Flooded recently (4429 means "do not reconnect"): refuse before the
             # upgrade, where it costs the least.
             return Refusal(HTTPStatus.TOO_MANY_REQUESTS, "flooding; wait before reconnecting")
@@ -266,12 +279,22 @@ class Gateway:
         if identity is not None:
             await self._react(conn, conn.session.sign_in(identity))
 
-    async def received(self, conn: Link, text: bytes | None) -> None:
-        """A text frame, or a binary one (``None``)."""
-        now = self._monotonic()
-        session = conn.session
-        reaction = session.on_text(text, now) if text is not None else session.on_binary(now)
-        await self._react(conn, reaction)
+    async def received(self, conn: Link, text: bytes) -> None:
+        """A whole text message."""
+        await self._react(conn, conn.session.on_text(text, self._monotonic()))
+
+    async def received_binary(self, conn: Link, size: int) -> None:
+        """A whole binary message of ``size`` bytes (never read: it is refused)."""
+        await self._react(conn, conn.session.on_binary(size, self._monotonic()))
+
+    def control(self, conn: Link, payload: bytes, is_ping: bool) -> None:
+        """A PING or PONG from the peer: spend its budget, answer a PING within it.
+        Synchronous, so a transport can call it from its frame callback."""
+        reaction = conn.session.on_control(self._monotonic())
+        if reaction.close is not None:
+            conn.close_soon(*reaction.close)
+        elif reaction.answer_ping and is_ping:
+            conn.pong(payload)
 
     async def oversize(self, conn: Link, size: int) -> None:
         """A frame the transport would not read whole."""
@@ -313,7 +336,15 @@ class Gateway:
         if reaction.close is not None:
             conn.close_soon(*reaction.close)
 
+    def _penalised(self, user_id: UserId) -> bool:
+        return self._penalties.get(user_id, 0.0) > self._monotonic()
+
     async def _admit(self, conn: Link, identity: Identity) -> None:
+        if self._penalised(identity.user_id):
+            # Signed in by an `auth` message rather than at the upgrade: the penalty is
+            # the user's, whichever way they sign in.
+            conn.close_soon(CloseCode.FLOOD, "flooding; wait before reconnecting")
+            return
         if self.hub.sockets_of(identity.user_id) >= self._limits.max_sockets_per_user:
             conn.close_soon(CloseCode.FLOOD, "too many connections for this user")
             return

@@ -22,10 +22,12 @@ from blazing.ids import GatewayId, SocketId
 from blazing.protocol import client as cmd
 from blazing.protocol import server as ev
 from blazing.protocol.envelope import Actor, Envelope, encode_envelope
-from blazing.state.base import name_key
+from blazing.protocol.names import name_key
 
 
 class CloseCode:
+    PROTOCOL_ERROR = 1002  # a frame breaking RFC 6455 (unmasked, reserved bits, …)
+    INVALID_PAYLOAD = 1007  # a text frame that is not UTF-8 (RFC 6455 §8.1)
     UNAUTHENTICATED = 4401  # also: expired token. Do not reconnect.
     HEARTBEAT_TIMEOUT = 4408
     TOO_SLOW = 4409
@@ -46,7 +48,7 @@ class GatewayLimits:
     flood_close_after: int = 20  # refused frames in a row before 4429
     auth_timeout: float = 10.0
     idle_timeout: float = 75.0
-    outbound_queue: int = 256
+    outbound_queue_bytes: int = 1024 * 1024  # unsent event bytes per socket before 4409
     max_sockets_per_user: int = 8
 
 
@@ -59,6 +61,7 @@ class Reaction:
     refresh_presence: bool = False
     watch_lobby: bool = False
     command_type: str | None = None  # of the published command, for metrics
+    answer_ping: bool = False  # a WebSocket PING within budget: send its PONG
 
 
 def _wall_clock() -> datetime:
@@ -108,6 +111,13 @@ class Session:
             small_enough = len(frame) <= self._limits.hard_frame_bytes
             return self.on_oversize(len(frame), now,
                                     peek_request_id(frame) if small_enough else None)
+        if not frame.isascii():
+            # RFC 6455 §8.1: a text message that is not UTF-8 fails the connection,
+            # whether or not the bad bytes sit in a field anyone reads.
+            try:
+                frame.decode()
+            except UnicodeDecodeError:
+                return Reaction(close=(CloseCode.INVALID_PAYLOAD, "text frame is not UTF-8"))
         try:
             message = decode_client(frame)
         except ClientError as exc:
@@ -117,12 +127,31 @@ class Session:
         except ClientError as exc:
             return self._error(exc.code, exc.message, message.request_id)
 
-    def on_binary(self, now: float) -> Reaction:
+    def on_binary(self, size: int, now: float) -> Reaction:
+        """A binary message of ``size`` bytes: refused, and counted like a text frame
+        against the rate, the size limit and its repeat rule."""
         self.last_inbound = now
         if not self._bucket.take(now):
             return self._rate_limited(b"")
+        self._refused_in_a_row = 0
+        if size > self._limits.max_frame_bytes:
+            return self.on_oversize(size, now)
         return self._error(ErrorCode.INVALID_MESSAGE, "binary frames are not accepted; send "
                            "JSON text frames", None)
+
+    def on_control(self, now: float) -> Reaction:
+        """A WebSocket PING or PONG from the peer. Control frames spend the same
+        budget as messages: within it a PING is answered; past it nothing is sent
+        back (a refusal would be more output for a peer that may not read) and the
+        frame counts towards the flood close, as a refused message does."""
+        self.last_inbound = now
+        if not self._bucket.take(now):
+            self._refused_in_a_row += 1
+            if self._refused_in_a_row >= self._limits.flood_close_after:
+                return Reaction(close=(CloseCode.FLOOD, "rate limit exceeded repeatedly"))
+            return Reaction()
+        self._refused_in_a_row = 0
+        return Reaction(answer_ping=True)
 
     def on_oversize(self, size: int, now: float, request_id: str | None = None) -> Reaction:
         """A frame over the limit (reported by the transport or found here)."""

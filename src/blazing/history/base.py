@@ -67,7 +67,9 @@ class HistoryStore(Protocol):
 
     async def for_user(self, user_id: UserId, limit: int,
                        game_type: str | None = None) -> list[GameRecord]:
-        """The user's games (of ``game_type``, if given), newest first."""
+        """The user's games (of ``game_type``, if given), newest first. ``user_id`` must
+        fit a signed 64-bit integer, as every stored id does (the HTTP API refuses others
+        with 400)."""
         ...
 
     async def get(self, room_id: RoomId) -> GameRecord | None: ...

@@ -87,6 +87,9 @@ class SqliteHistory:
 
     async def for_user(self, user_id: UserId, limit: int,
                        game_type: str | None = None) -> list[GameRecord]:
+        if not 0 < user_id < 2**63 or limit < 1:
+            return []  # no such player (and SQLite's integers are 64-bit: it would raise)
+
         def read(db: sqlite3.Connection) -> list[str]:
             rows = db.execute(
                 "SELECT h.document FROM game_history_players p "

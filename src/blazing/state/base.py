@@ -5,7 +5,9 @@ after a command; the memory adapter applies the plan under a lock, the Redis
 adapter in one Lua script. Either applies all of it or none of it.
 
 Extra keys beyond the seed's (documented in docs/protocol.md):
-``game:room_name:{lowercased name}`` → room id of the active listed room holding it;
+``game:room_name:{name key}`` → room id of the active listed room holding the name
+(the key is the name NFKC-normalised, case-folded, without invisible characters:
+:func:`blazing.protocol.names.name_key`);
 ``game:invite:{code}`` → room id of the active room with that invite code;
 ``game:quick:{game_type}:{seats}`` → the quick-play room of that kind still filling;
 ``game:open:{game_type}:{seats}`` → sorted set of open tables by creation time;
@@ -23,6 +25,7 @@ from datetime import datetime
 from typing import Protocol, Self
 
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
+from blazing.protocol.names import name_key as name_key  # re-exported for the adapters
 from blazing.rooms.model import Room
 
 PRESENCE_TTL_SECONDS = 60
@@ -47,10 +50,6 @@ class CommitPlan:
     # ``table_kind``, oldest first: add the room (score: creation time) or remove it.
     table_kind: str
     open_table: float | None
-
-
-def name_key(name: str) -> str:
-    return name.casefold()
 
 
 def name_claim(name: str) -> str:
@@ -131,7 +130,8 @@ class RoomStore(Protocol):
     async def watched_rooms(self, user_id: UserId) -> list[RoomId]: ...
 
     async def room_named(self, name: str) -> RoomId | None:
-        """The active listed room with this name (case-insensitive), if any."""
+        """The active listed room with this name (as :func:`name_key` compares names),
+        if any."""
         ...
 
     async def owner(self, claim: str) -> RoomId | None:

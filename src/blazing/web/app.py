@@ -17,6 +17,7 @@ from pathlib import Path
 
 import msgspec
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from blazing import metrics
 from blazing.errors import DependencyUnavailable
@@ -26,14 +27,38 @@ from blazing.gateway.auth import AuthError, TokenVerifier, issue_token
 from blazing.gateway.server import AUTH_COOKIE, WS_PATH, Gateway
 from blazing.history.base import HistoryStore
 from blazing.ids import RoomId, UserId
+from blazing.protocol.names import NameRefused, clean_name, name_key
 
 log = logging.getLogger(__name__)
 
+
+class _BadRequestsAtDebug(logging.Filter):
+    """aiohttp logs each malformed HTTP request (a 400 it answers itself) at ERROR with
+    a traceback: the client's doing, so a client would control our log volume. Counted
+    in a metric and logged at DEBUG instead; faults of ours still log at ERROR."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, BadHttpMessage):
+            metrics.BAD_HTTP_REQUESTS.inc()
+            log.debug("bad HTTP request: %s", exc)
+            return False
+        return True
+
+
+logging.getLogger("aiohttp.server").addFilter(_BadRequestsAtDebug())
+
 WEB_DIR = Path(__file__).parent
 HISTORY_LIMIT_MAX = 100
+ROOM_ID_MAX = 64
 DEV_TOKEN_TTL = 7 * 24 * 3600
+DEV_USERNAME_MAX = 32
 
 Probe = Callable[[], Awaitable[None]]
+
+
+class _DevLoginBody(msgspec.Struct):
+    username: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +68,27 @@ class DevLogin:
 
 
 def dev_user_id(username: str) -> UserId:
-    """A stable id per username, so the same name is the same player across runs."""
-    digest = hashlib.sha256(username.casefold().encode()).digest()
+    """A stable id per username, so the same name is the same player across runs (and
+    names that differ only by case or invisible characters are the same player)."""
+    digest = hashlib.sha256(name_key(username).encode()).digest()
     return UserId(int.from_bytes(digest[:6], "big") + 1)
+
+
+def _positive_int(text: str | None, name: str, upper: int = 2**63 - 1) -> int:
+    """``text`` as an integer in 1..``upper`` (ASCII digits only), or HTTP 400 naming
+    ``name``: ``int()`` alone would take "٤٢", " 42 " or "4_2", and a 64-bit
+    database column cannot hold more."""
+    if text is None:
+        raise _bad_request(f"{name} is required")
+    if not (text.isascii() and text.isdigit() and len(text) <= 19) or \
+            not 1 <= int(text) <= upper:
+        raise _bad_request(f"{name} must be an integer from 1 to {upper}")
+    return int(text)
+
+
+def _bad_request(reason: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=msgspec.json.encode({"error": reason}).decode(),
+                              content_type="application/json")
 
 
 def _json(data: object, status: int = 200) -> web.Response:
@@ -88,13 +131,8 @@ def build_app(
                       "username": identity.username, "avatar_id": identity.avatar_id})
 
     async def history_for_user(request: web.Request) -> web.Response:
-        try:
-            user_id = int(request.query["user_id"])
-            limit = int(request.query.get("limit", "20"))
-        except (KeyError, ValueError):
-            return _json({"error": "user_id (integer) is required; limit is an integer"}, 400)
-        if user_id <= 0 or not 1 <= limit <= HISTORY_LIMIT_MAX:
-            return _json({"error": f"user_id > 0 and 1 <= limit <= {HISTORY_LIMIT_MAX}"}, 400)
+        user_id = _positive_int(request.query.get("user_id"), "user_id")
+        limit = _positive_int(request.query.get("limit", "20"), "limit", HISTORY_LIMIT_MAX)
         game_type = request.query.get("game_type")
         if game_type is not None and registry.get(game_type) is None:
             return _json({"error": f"unknown game_type {game_type[:40]!r}"}, 400)
@@ -105,6 +143,8 @@ def build_app(
         return _json({"games": games})
 
     async def history_for_room(request: web.Request) -> web.Response:
+        if len(request.match_info["room_id"]) > ROOM_ID_MAX:
+            raise _bad_request(f"a room id has at most {ROOM_ID_MAX} characters")
         try:
             game = await history.get(RoomId(request.match_info["room_id"]))
         except DependencyUnavailable:
@@ -164,13 +204,19 @@ def build_probe_app(probes: dict[str, Probe]) -> web.Application:
 
 def _add_dev_login(app: web.Application, dev: DevLogin) -> None:
     async def login(request: web.Request) -> web.Response:
+        # JSON only: a form or text/plain body is what a page on another site can send
+        # without asking (no CORS preflight), and would sign the visitor in as the
+        # attacker's user.
+        if request.content_type != "application/json":
+            return _json({"error": "send Content-Type: application/json"}, 415)
         try:
-            body = await request.json()
-            username = str(body["username"]).strip()
-        except (ValueError, KeyError, TypeError):
-            return _json({"error": "send JSON {\"username\": \"...\"}"}, 400)
-        if not 1 <= len(username) <= 32 or not username.isprintable():
-            return _json({"error": "username must be 1–32 printable characters"}, 400)
+            body = msgspec.json.decode(await request.read(), type=_DevLoginBody)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            return _json({"error": f"send JSON {{\"username\": \"...\"}}: {exc}"}, 400)
+        try:
+            username = clean_name(body.username, DEV_USERNAME_MAX, "username")
+        except NameRefused as exc:
+            return _json({"error": str(exc)}, 400)
         user_id = dev_user_id(username)
         token = issue_token(secret=dev.secret, user_id=user_id, username=username,
                             ttl_seconds=dev.ttl_seconds)

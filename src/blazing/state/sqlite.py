@@ -1,0 +1,368 @@
+"""Room state in SQLite (WAL) for the embedded mode, so a restart loses no game.
+
+The :class:`~blazing.state.base.RoomStore` port on the standard library's
+``sqlite3``, run off the event loop on one thread of its own (one connection,
+statements in the order they were asked for; no lock needed, and a statement a
+cancelled caller left running still finishes before the connection closes).
+
+Tables (the analogue of the Redis keys in docs/protocol.md):
+
+- ``rooms`` — one row per room: its JSON document, ``version`` (the
+  compare-and-set token), ``active``, ``created_at`` and ``deadline`` (epoch
+  seconds of its next timer, indexed: the timer schedule);
+- ``claims`` — unique key (``name:…``, ``invite:…``, ``quick:…``) → the active room
+  holding it;
+- ``open_tables`` — quick play's open tables: (kind, room id, creation time);
+- ``attempts`` — counted tries (passwords, invite codes) and their window's start;
+- ``player_rooms`` — user id → the active room they play in;
+- ``watching`` — (user id, room id) pairs of spectators.
+
+A commit checks the expected version and the unique and player claims, then writes
+everything or nothing — the same plan the memory adapter applies under a lock and
+the Redis adapter in one Lua script. Commits are grouped: those asked for while the
+thread is busy go together in the next ``BEGIN IMMEDIATE`` transaction, each with an
+outcome of its own (every check of a commit comes before its first write, so a
+refused one has written nothing), and share one write of the WAL. No commit is
+answered before its transaction is.
+
+Rooms this store committed or loaded are also kept in memory, so that a command's
+``load`` costs no trip to the thread (the commit still does, and is the truth: its
+version check runs in SQL). Another process writing the same file makes a kept room
+stale; the commit based on it then fails its version check, and the room is
+forgotten and read again.
+
+Durability: WAL with ``synchronous=NORMAL``. A committed transaction survives the
+process being killed (``kill -9``, a crash, an OOM kill): it is in the WAL file,
+which the next open replays. A power loss or an OS crash may lose the last
+transactions before a checkpoint (never corrupt the file); that is the trade for
+commits that do not wait for the disk.
+"""
+
+import asyncio
+import contextlib
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Self, TypeVar
+
+import msgspec
+
+from blazing.errors import Conflict, DependencyUnavailable, ServerFault
+from blazing.ids import RoomId, UserId
+from blazing.rooms.model import Room, decode_room, encode_room
+from blazing.state.base import CommitPlan, name_claim
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rooms (
+    room_id    TEXT PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    active     INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    deadline   REAL,
+    document   BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rooms_by_deadline ON rooms (deadline) WHERE deadline IS NOT NULL;
+CREATE INDEX IF NOT EXISTS active_rooms_by_age ON rooms (created_at, room_id) WHERE active;
+CREATE TABLE IF NOT EXISTS claims (
+    claim   TEXT PRIMARY KEY,
+    room_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS open_tables (
+    room_id TEXT PRIMARY KEY,
+    kind    TEXT NOT NULL,
+    score   REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS open_tables_by_kind ON open_tables (kind, score, room_id);
+CREATE TABLE IF NOT EXISTS attempts (
+    key     TEXT PRIMARY KEY,
+    started REAL NOT NULL,
+    count   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS player_rooms (
+    user_id INTEGER PRIMARY KEY,
+    room_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watching (
+    user_id INTEGER NOT NULL,
+    room_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, room_id)
+) WITHOUT ROWID;
+"""
+
+BUSY_TIMEOUT_MS = 5000  # another process holding the write lock (a second `serve`)
+T = TypeVar("T")
+
+
+class SqliteRoomStore:
+    """The :class:`~blazing.state.base.RoomStore` port on a SQLite file."""
+
+    def __init__(self, path: str) -> None:
+        """``path`` is a file path (its folder is created) or ``:memory:``."""
+        self._path = path
+        self._db: sqlite3.Connection | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._rooms: dict[RoomId, Room] = {}  # rooms as last committed or loaded here
+        # Commits waiting for the thread, and whether a task is handing them over.
+        self._commits: list[tuple[CommitPlan, bytes | None, asyncio.Future[None]]] = []
+        self._committer: asyncio.Task[None] | None = None  # handing them to the thread
+
+    async def __aenter__(self) -> Self:
+        if self._path != ":memory:":
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-state")
+        try:
+            self._db = await self._in_thread(self._open)
+        except BaseException:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+            raise
+        return self
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False,
+                                 timeout=BUSY_TIMEOUT_MS / 1000)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise DependencyUnavailable(f"sqlite state {self._path}: {exc}") from exc
+        return db
+
+    async def __aexit__(self, *exc: object) -> None:
+        thread, self._thread = self._thread, None
+        db, self._db = self._db, None
+        if thread is None:
+            return
+        if db is not None:
+            # Queued behind whatever is still running: closing never cuts a statement.
+            await asyncio.get_running_loop().run_in_executor(thread, db.close)
+        await asyncio.to_thread(thread.shutdown, True)
+
+    async def _in_thread(self, work: Callable[[], T]) -> T:
+        if self._thread is None:
+            raise DependencyUnavailable("state store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        db = self._db
+        if db is None:
+            raise DependencyUnavailable("state store is not open")
+
+        def call() -> T:
+            try:
+                return work(db)
+            except sqlite3.Error as exc:
+                raise DependencyUnavailable(f"sqlite state: {exc}") from exc
+
+        return await self._in_thread(call)
+
+    # --- the port ----------------------------------------------------------------------
+
+    async def load(self, room_id: RoomId) -> Room | None:
+        kept = self._rooms.get(room_id)
+        if kept is not None:
+            return kept
+        row = await self._run(lambda db: db.execute(
+            "SELECT document FROM rooms WHERE room_id = ?", (room_id,)).fetchone())
+        if row is None:
+            return None
+        room = self._rooms[room_id] = _decode(row[0])
+        return room
+
+    async def commit(self, plan: CommitPlan) -> None:
+        """Check and write ``plan`` all or nothing; ``Conflict`` if a check fails."""
+        if self._db is None:
+            raise DependencyUnavailable("state store is not open")
+        document = None if plan.room is None else encode_room(plan.room)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._commits.append((plan, document, done))
+        if self._committer is None:
+            self._committer = asyncio.get_running_loop().create_task(self._hand_over_commits())
+        await done
+
+    async def _hand_over_commits(self) -> None:
+        """Give the waiting commits to the thread, a group at a time, until none wait
+        (those asked for while a group is written go in the next)."""
+        try:
+            while self._commits:
+                group, self._commits = self._commits, []
+                plans = [(plan, document) for plan, document, _ in group]
+                outcomes: list[Exception | None]
+                try:
+                    outcomes = await self._run(partial(_commit_group, plans=plans))
+                except Exception as exc:  # the transaction failed: every commit did
+                    outcomes = [exc] * len(group)
+                for (plan, _, done), outcome in zip(group, outcomes, strict=True):
+                    self._remember(plan, outcome)
+                    if done.done():
+                        continue  # its caller was cancelled; the outcome stands anyway
+                    if outcome is None:
+                        done.set_result(None)
+                    else:
+                        done.set_exception(outcome)
+        finally:
+            self._committer = None
+
+    def _remember(self, plan: CommitPlan, outcome: Exception | None) -> None:
+        """Keep the room as committed; forget it when the commit failed (stale because
+        another writer changed it, or not known to be written)."""
+        if outcome is not None or plan.room is None:
+            self._rooms.pop(plan.room_id, None)
+        else:
+            self._rooms[plan.room_id] = plan.room
+
+    async def player_room(self, user_id: UserId) -> RoomId | None:
+        row = await self._run(lambda db: db.execute(
+            "SELECT room_id FROM player_rooms WHERE user_id = ?", (user_id,)).fetchone())
+        return None if row is None else RoomId(row[0])
+
+    async def watched_rooms(self, user_id: UserId) -> list[RoomId]:
+        rows = await self._run(lambda db: db.execute(
+            "SELECT room_id FROM watching WHERE user_id = ? ORDER BY room_id",
+            (user_id,)).fetchall())
+        return [RoomId(row[0]) for row in rows]
+
+    async def room_named(self, name: str) -> RoomId | None:
+        return await self.owner(name_claim(name))
+
+    async def owner(self, claim: str) -> RoomId | None:
+        row = await self._run(lambda db: db.execute(
+            "SELECT room_id FROM claims WHERE claim = ?", (claim,)).fetchone())
+        return None if row is None else RoomId(row[0])
+
+    async def open_tables(self, kind: str, limit: int) -> list[RoomId]:
+        rows = await self._run(lambda db: db.execute(
+            "SELECT room_id FROM open_tables WHERE kind = ? ORDER BY score, room_id LIMIT ?",
+            (kind, limit)).fetchall())
+        return [RoomId(row[0]) for row in rows]
+
+    async def count_attempt(self, key: str, window_seconds: float) -> int:
+        now = time.time()
+
+        def count(db: sqlite3.Connection) -> int:
+            with db:  # one transaction: read, then write the new count
+                db.execute("BEGIN IMMEDIATE")
+                row = db.execute("SELECT started, count FROM attempts WHERE key = ?",
+                                 (key,)).fetchone()
+                started, tries = (now, 0) if row is None or row[0] + window_seconds <= now \
+                    else (row[0], row[1])
+                db.execute("INSERT OR REPLACE INTO attempts VALUES (?, ?, ?)",
+                           (key, started, tries + 1))
+                # Old windows go with the writes that find them, so the table stays small.
+                db.execute("DELETE FROM attempts WHERE started < ?", (now - 3600,))
+            return int(tries + 1)
+
+        return await self._run(count)
+
+    async def active_rooms(self, limit: int) -> list[Room]:
+        """Active rooms, oldest first."""
+        rows = await self._run(lambda db: db.execute(
+            "SELECT room_id, version, document FROM rooms WHERE active "
+            "ORDER BY created_at, room_id LIMIT ?", (limit,)).fetchall())
+        rooms = []
+        for room_id, version, document in rows:
+            kept = self._rooms.get(room_id)  # decoded already: the lobby lists often
+            rooms.append(kept if kept is not None and kept.version == version
+                         else _decode(document))
+        return rooms
+
+    async def due(self, now: datetime, limit: int) -> list[RoomId]:
+        """Rooms whose deadline is at or before ``now``, earliest first."""
+        rows = await self._run(lambda db: db.execute(
+            "SELECT room_id FROM rooms WHERE deadline <= ? ORDER BY deadline LIMIT ?",
+            (now.timestamp(), limit)).fetchall())
+        return [RoomId(row[0]) for row in rows]
+
+    async def ping(self) -> None:
+        await self._run(lambda db: db.execute("SELECT 1").fetchone())
+
+
+def _commit_group(db: sqlite3.Connection, *,
+                  plans: list[tuple[CommitPlan, bytes | None]]) -> list[Exception | None]:
+    """One transaction for the group; each outcome is None (written) or the commit's
+    ``Conflict`` (nothing of it written: every check comes before its first write). A
+    database error fails the whole group."""
+    outcomes: list[Exception | None] = []
+    db.execute("BEGIN IMMEDIATE")  # the write lock first: nothing changes under the checks
+    try:
+        outcomes = [_commit_one(db, plan, document) for plan, document in plans]
+        db.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):  # a broken connection has nothing to undo
+            db.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _commit_one(db: sqlite3.Connection, plan: CommitPlan,
+                document: bytes | None) -> Conflict | None:
+    """Check ``plan`` and write it, or say why not. The claims are read first; the
+    room's own write is its version check (no row changed: the version moved), so a
+    refusal has written nothing and a roll costs one statement."""
+    rid = plan.room_id
+    for claim in plan.claims:
+        owner = db.execute("SELECT room_id FROM claims WHERE claim = ?", (claim,)).fetchone()
+        if owner is not None and owner[0] != rid:
+            return Conflict(f"{claim!r} is held by another room")
+    for user in plan.claim_players:
+        owner = db.execute("SELECT room_id FROM player_rooms WHERE user_id = ?",
+                           (user,)).fetchone()
+        if owner is not None and owner[0] != rid:
+            return Conflict(f"user {user} plays elsewhere")
+    room = plan.room
+    deadline = None if plan.deadline is None else plan.deadline.timestamp()
+    if plan.expected_version is None:
+        if room is None or document is None:
+            return Conflict(f"room {rid}: nothing to create")
+        try:
+            db.execute("INSERT INTO rooms VALUES (?, ?, ?, ?, ?, ?)",
+                       (rid, room.version, int(plan.active), room.created_at.timestamp(),
+                        deadline, document))
+        except sqlite3.IntegrityError:
+            return Conflict(f"room {rid} already exists")
+    elif room is None or document is None:
+        if db.execute("DELETE FROM rooms WHERE room_id = ? AND version = ?",
+                      (rid, plan.expected_version)).rowcount == 0:
+            return Conflict(f"room {rid} changed underneath")
+    elif db.execute("UPDATE rooms SET version = ?, active = ?, deadline = ?, document = ? "
+                    "WHERE room_id = ? AND version = ?",
+                    (room.version, int(plan.active), deadline, document, rid,
+                     plan.expected_version)).rowcount == 0:
+        return Conflict(f"room {rid} changed underneath")
+    _write_indexes(db, plan)
+    return None
+
+
+def _write_indexes(db: sqlite3.Connection, plan: CommitPlan) -> None:
+    rid = plan.room_id
+    # Most commits (a roll, a chat line) claim and release nothing: skip the statements.
+    if plan.claims:
+        db.executemany("INSERT OR REPLACE INTO claims VALUES (?, ?)",
+                       [(claim, rid) for claim in plan.claims])
+    if plan.releases:
+        db.executemany("DELETE FROM claims WHERE claim = ? AND room_id = ?",
+                       [(claim, rid) for claim in plan.releases])
+    if plan.open_table is not None:
+        db.execute("INSERT OR REPLACE INTO open_tables VALUES (?, ?, ?)",
+                   (rid, plan.table_kind, plan.open_table))
+    else:
+        db.execute("DELETE FROM open_tables WHERE room_id = ?", (rid,))
+    for sql, users in (("INSERT OR REPLACE INTO player_rooms VALUES (?, ?)", plan.claim_players),
+                       ("DELETE FROM player_rooms WHERE user_id = ? AND room_id = ?",
+                        plan.release_players),
+                       ("INSERT OR IGNORE INTO watching VALUES (?, ?)", plan.watch),
+                       ("DELETE FROM watching WHERE user_id = ? AND room_id = ?", plan.unwatch)):
+        if users:
+            db.executemany(sql, [(user, rid) for user in users])
+
+
+def _decode(data: bytes | str) -> Room:
+    try:
+        return decode_room(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ServerFault(f"stored room does not decode: {exc}") from exc
