@@ -3,7 +3,7 @@
 // the host sees them, never on their own seat. A person's buttons are rebuilt only
 // when what they do changes, so a redraw does not steal the focus from them.
 
-import { h, show } from "./dom.js";
+import { h, setText, show } from "./dom.js";
 
 /** Which of the host's buttons `user` gets: {kick, mute, muted}, or null for none. */
 export function hostActions(user, ctx, { seated }) {
@@ -19,28 +19,36 @@ export function hostActions(user, ctx, { seated }) {
 /** Fill `slot` with the host's buttons for `user` (or empty it). */
 export function renderHostButtons(slot, user, ctx, { seated }) {
   const actions = hostActions(user, ctx, { seated });
-  const key = actions ? `${user.user_id}|${actions.kick}|${actions.mute}|${actions.muted}` : "";
+  // Rebuilt only when which buttons there are changes; muting flips the one in place.
+  const key = actions ? `${user.user_id}|${actions.kick}|${actions.mute}` : "";
   show(slot, Boolean(actions));
-  for (const button of slot.querySelectorAll("button")) button.disabled = !ctx.online;
-  if (slot.dataset.key === key) return;
-  slot.dataset.key = key;
-  if (!actions) {
-    slot.replaceChildren();
-    return;
+  if (slot.dataset.key !== key) {
+    slot.dataset.key = key;
+    slot.replaceChildren(...(actions ? buttons(user, actions, ctx.friends) : []));
   }
+  if (!actions) return;
+  for (const button of slot.querySelectorAll("button")) button.disabled = !ctx.online;
+  const mute = slot.querySelector('[data-testid="mute-button"]');
+  if (mute) {
+    mute.setAttribute("aria-pressed", actions.muted ? "true" : "false");
+    mute.setAttribute("aria-label", `${actions.muted ? "Unmute" : "Mute"} ${user.username} in the chat`);
+    setText(mute, actions.muted ? "Unmute" : "Mute");
+  }
+}
+
+function buttons(user, actions, friends) {
   const name = user.username;
-  slot.replaceChildren(
+  const target = { user_id: user.user_id, username: name };
+  return [
     actions.mute ? h("button", {
       type: "button", class: "btn btn-ghost btn-xs", dataset: { testid: "mute-button", userId: String(user.user_id) },
-      "aria-pressed": actions.muted ? "true" : "false",
-      "aria-label": actions.muted ? `Unmute ${name} in the chat` : `Mute ${name} in the chat`,
-      disabled: !ctx.online,
-      onclick: () => ctx.friends.mute(user, !actions.muted),
-    }, actions.muted ? "Unmute" : "Mute") : null,
+      // Reads its state when pressed: the label follows `room.muted`.
+      onclick: (event) => friends.mute(target, event.currentTarget.getAttribute("aria-pressed") !== "true"),
+    }, "Mute") : null,
     actions.kick ? h("button", {
       type: "button", class: "btn btn-danger btn-xs", dataset: { testid: "kick-button", userId: String(user.user_id) },
       "aria-label": `Remove ${name} from the room`,
-      disabled: !ctx.online,
-      onclick: () => ctx.friends.kick({ user_id: user.user_id, username: name }),
-    }, "Remove") : null);
+      onclick: () => friends.kick(target),
+    }, "Remove") : null,
+  ].filter(Boolean);
 }

@@ -50,7 +50,12 @@ export function renderRematch(ctx) {
   const mine = me ? activePlayers(room).find((p) => p.user_id === me.user_id) : null;
   const button = byTestId("rematch-button");
   const iAsked = Boolean(me && asked.includes(me.user_id));
-  show(button, Boolean(possible && role === "player" && mine));
+  const offered = Boolean(possible && role === "player" && mine);
+  show(button, offered);
+  // Without a rematch to offer, going back to the lobby is the main way on.
+  const back = byTestId("back-to-lobby");
+  back.classList.toggle("btn-primary", !offered);
+  back.classList.toggle("btn-ghost", offered);
   button.disabled = !online;
   // Asked: the button stays focusable (a disabled one would drop the focus) but does nothing.
   button.setAttribute("aria-disabled", iAsked || ctx.rematchPending ? "true" : "false");

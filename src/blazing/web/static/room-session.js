@@ -16,6 +16,8 @@ export class RoomSession {
     this.room = model.fromSnapshot(message.room, previous?.room, now);
     this.role = model.roleOf(this.room, me);
     this.quick = (same && previous.quick) || quick;
+    // Games played in this room on this page: a rematch gives the game's view a fresh mount.
+    this.generation = same ? previous.generation : 0;
     this.lastSeq = message.seq ?? this.room.seq ?? 0;
     this.pending = { ready: false, move: false }; // a command is on its way
     this.flash = null;
@@ -32,8 +34,10 @@ export class RoomSession {
 
   /** Apply a core room event (`hidden`: users whose chat is hidden); returns what to announce. */
   apply(message, { me, now, hidden = [] }) {
+    const rematch = message.type === "game_started" && model.isEnded(this.room);
     const { room, say } = model.reduceRoom(this.room, message, { me, now, game: this.game, hidden });
     this.room = room;
+    if (rematch) this.generation += 1;
     // A seat taken or given up changes the role (joining from the spectators).
     this.role = model.roleOf(room, me);
     if (message.type === "player_ready" && message.user_id === me?.user_id) this.pending.ready = false;
@@ -75,6 +79,7 @@ export class RoomSession {
       readyPending: this.pending.ready,
       playing: Boolean(role === "player" && mine && !mine.left && room.status === "in_progress"),
       host: model.isHost(room, me),
+      generation: this.generation,
       quick: this.quick,
       friends,
       myTurn: Boolean(me && room.status === "in_progress" && room.current_turn === me.user_id),

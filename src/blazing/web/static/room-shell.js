@@ -24,10 +24,13 @@ function slots() {
   return Object.fromEntries(Object.entries(SLOT_IDS).map(([name, id]) => [name, byTestId(id)]));
 }
 
-/** Give the slots to the room's game view (once per room), clearing what another game left. */
+/**
+ * Give the slots to the room's game view (once per room, and again for a rematch),
+ * clearing what another game left.
+ */
 function mountGame(ctx) {
   const { room, game } = ctx;
-  const key = `${room.room_id}|${room.game_type}|${game ? "1" : "0"}`;
+  const key = `${room.room_id}|${room.game_type}|${game ? "1" : "0"}|${ctx.generation}`;
   if (mounted?.key === key) return;
   const view = byTestId("room-view");
   for (const name of mounted?.datasetKeys || []) delete view.dataset[name];

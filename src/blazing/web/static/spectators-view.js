@@ -11,7 +11,7 @@ function spectatorRow(s) {
     avatar,
     h("span", { class: "spectator-name", dataset: { testid: "spectator-name" } }, s.username),
     h("span", { class: "tag tag-you", dataset: { testid: "spectator-you" }, hidden: true }, "you"),
-    h("span", { class: "chip chip-muted", dataset: { testid: "spectator-muted" }, hidden: true }, "muted"),
+    h("span", { class: "chip chip-warn", dataset: { testid: "spectator-muted" }, hidden: true }, "muted"),
     h("span", { class: "host-actions", dataset: { testid: "spectator-actions" } }));
 }
 
