@@ -1,5 +1,6 @@
 """Playing with friends from the lobby, in a real browser: a private table's invite
-link opened in another browser (which signs in and takes the seat), a renewed link,
+link opened in another browser (which signs in, is asked for the table's password
+and takes the seat), a renewed link,
 a password prompt (wrong, then right; Esc cancels), quick play pairing two pages at
 one table, and the lobby's filters and rows."""
 
@@ -49,10 +50,13 @@ async def test_an_invite_link_seats_a_friend_at_a_private_table(server: ServerPr
     await alice.context.grant_permissions(["clipboard-read", "clipboard-write"],
                                           origin=server.base_url)
     bob = await pages.sign_in(server, "bob")
-    await create_with(alice, "Friends only", private=True)
+    await create_with(alice, "Friends only", private=True, password="open sesame")
     await expect(alice.by("room-private")).to_be_visible()
+    await expect(alice.by("room-locked")).to_be_visible()
     await expect(alice.by("invite-card")).to_be_visible()
-    await expect(alice.by("invite-hint")).to_contain_text("only people with this link can join")
+    await expect(alice.by("invite-hint")).to_have_text("This table is private: only people with "
+                                                       "this link can join. They will need the "
+                                                       "password too.")
     await expect(alice.by("invite-link")).to_have_value(INVITE_LINK)
 
     # Copy puts the link on the clipboard, and says so.
@@ -62,11 +66,22 @@ async def test_an_invite_link_seats_a_friend_at_a_private_table(server: ServerPr
     assert link == await alice.by("invite-link").input_value()
     await screenshot(alice, "invite-host.png")
 
-    # A friend opens the link in another browser: signs in, and sits down.
+    # A friend opens the link in another browser: signs in, gives the password (wrong
+    # first), and sits down.
     dana = await pages.open(server, "dana", url=link, viewport=MOBILE)
     await expect(dana.by("signin-invite")).to_be_visible()
     await screenshot(dana, "invite-signin-360.png")
     await sign_in_here(dana)
+    await expect(dana.by("password-dialog")).to_be_visible()
+    await expect(dana.by("password-title")).to_have_text("This table needs a password")
+    await expect(dana.by("password-error")).to_be_hidden()
+    await dana.by("password-input").fill("sesame")
+    await dana.page.keyboard.press("Enter")
+    await expect(dana.by("password-error")).to_have_text(
+        "That is not the room's password. Try again.")
+    await screenshot(dana, "invite-password-360.png", full_page=False)
+    await dana.by("password-input").fill("open sesame")
+    await dana.page.keyboard.press("Enter")
     await expect(dana.by("room-view")).to_be_visible()
     await expect(dana.by("room-title")).to_have_text("Friends only")
     await expect(dana.room).to_have_attribute("data-role", "player")
@@ -202,6 +217,19 @@ async def test_quick_play_pairs_two_players_at_one_table(server: ServerProcess,
     for p in (alice, bob):
         await expect(p.room).to_have_attribute("data-status", "in_progress")
         await expect(p.by("ready-deadline")).to_be_hidden()
+
+    # Leaving mid-game asks first (a dialog; Cancel keeps the game), then forfeits.
+    await alice.by("leave-button").click()
+    await expect(alice.by("confirm-title")).to_have_text("Leave the game?")
+    await alice.by("confirm-cancel").click()
+    await expect(alice.by("leave-button")).to_be_focused()
+    await expect(alice.room).to_have_attribute("data-status", "in_progress")
+    await alice.by("leave-button").click()
+    await alice.by("confirm-ok").click()
+    await expect(alice.by("lobby-view")).to_be_visible()
+    await expect(bob.by("game-over")).to_have_attribute("data-reason", "forfeit")
+    await expect(bob.by("rematch-status")).to_have_text("alice left the game — no rematch.")
+    await expect(bob.by("rematch-button")).to_be_hidden()
 
 
 async def test_the_lobby_filters_by_game_and_free_seat(server: ServerProcess,

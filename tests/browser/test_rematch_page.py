@@ -98,7 +98,8 @@ async def test_a_rematch_starts_a_new_game_in_the_same_room(server: ServerProces
         await expect(p.room).to_have_attribute("data-game", "1")
         await expect(p.room).to_have_attribute("data-match-score", "0-0")
         await expect(p.by("seat-score")).to_have_text(["0", "0"])
-        await expect(p.by("announcer")).to_contain_text("Rematch! A new game has started")
+        await expect(p.by("announcer-urgent")).to_contain_text(
+            "Rematch! A new game has started")
     await expect(carol.room).to_have_attribute("data-role", "spectator")  # spectators stay
     await expect(alice.by("room-title")).to_be_focused()
     await expect(alice.page.locator('[data-testid="games-list"] [data-testid="game-row"]')

@@ -342,10 +342,13 @@ export class App {
   /** A game starts; after a game over (a rematch) the board comes back and gets the focus. */
   onGameStarted(message) {
     if (!this.isCurrent(message)) return;
-    const rematch = model.isEnded(this.room);
+    if (!model.isEnded(this.room)) return this.onRoomEvent(message);
     this.session.pending.rematch = false;
-    this.onRoomEvent(message);
-    if (rematch) byTestId("room-title").focus({ preventScroll: true });
+    const say = this.session.apply(message, { me: this.me, now: this.serverNow(), hidden: this.chat.hidden });
+    this.redraw();
+    byTestId("room-title").focus({ preventScroll: true });
+    announce(say, { urgent: true }); // as the game over was: the page changed under the user
+    return undefined;
   }
 
   onPlayerLeft(message) {
