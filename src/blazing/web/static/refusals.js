@@ -48,6 +48,7 @@ export function showRefusal(app, error) {
       break;
     case "host":
       setRoomError(HOST_TEXT[error.code] || text);
+      app.redraw(); // a switch the host flipped goes back to what the room says
       break;
     case "leave":
       break; // the page has left already; the room went on without it
