@@ -245,7 +245,9 @@ class Pages:
 
     async def open(self, server: ServerProcess, name: str, *,
                    viewport: dict[str, int] | None = None,
-                   init_script: str | None = None) -> Player:
+                   init_script: str | None = None, url: str | None = None) -> Player:
+        """A new browser context (its own cookies and storage) at ``url`` (the games
+        page by default)."""
         context = await self.browser.new_context(
             viewport=viewport or {"width": 1280, "height": 860},
             reduced_motion="no-preference",
@@ -255,7 +257,7 @@ class Pages:
             await context.add_init_script(init_script)
         page = await context.new_page()
         self.console.watch(page, name)
-        await page.goto(server.games_url)
+        await page.goto(url or server.games_url)
         return Player(name, page, context)
 
     async def sign_in(self, server: ServerProcess, name: str, **kw: Any) -> Player:
@@ -397,10 +399,11 @@ async def model(player: Player) -> Any:
     return await player.page.evaluate("JSON.parse(JSON.stringify(globalThis.blazingPage.room))")
 
 
-async def screenshot(player: Player, name: str) -> Path:
+async def screenshot(player: Player, name: str, *, full_page: bool = True) -> Path:
+    """Save the page (``full_page=False``: what the viewport shows, e.g. a dialog)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
     # Let any die finish tumbling so the picture shows the real faces.
     await expect(player.page.locator(".die.rolling")).to_have_count(0)
-    await player.page.screenshot(path=str(path), full_page=True)
+    await player.page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -72,6 +72,22 @@ async def test_the_games_page_is_served(server: Running) -> None:
         assert "<html" in (await response.text()).lower()
 
 
+async def test_an_invite_link_serves_the_page_without_its_code(server: Running) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.base_url}/games") as response:
+            page = await response.text()
+        hostile = "%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+        for code in ("ABCDEFGHJK", hostile):
+            async with http.get(f"{server.base_url}/games/join/{code}") as response:
+                assert response.status == 200
+                assert response.content_type == "text/html"
+                body = await response.text()
+            assert body == page  # the page reads the code from its address, in the browser
+            assert "alert(1)" not in body
+        async with http.get(f"{server.base_url}/games/join/a/b") as response:
+            assert response.status == 404
+
+
 async def test_metrics_count_connections_commands_and_errors(server: Running,
                                                             connect: ClientFactory) -> None:
     alice = await connect(server, 1, "alice")

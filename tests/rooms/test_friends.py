@@ -180,6 +180,9 @@ def test_once_every_seat_is_taken_the_unready_lose_their_seats_at_the_deadline()
     table.ready(2)
     table.join(3)
     assert table.room is not None and table.room.ready_deadline is not None
+    # The members already seated learn the deadline from the join that took the last seat.
+    assert table.last("room_joined")["ready_deadline"] is not None
+    assert table.of_type("room_joined")[0]["ready_deadline"] is None
     table.tick(59)
     assert table.room is not None and len(table.room.players) == 3
     table.tick(2)

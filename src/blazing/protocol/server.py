@@ -59,6 +59,9 @@ class RoomCreated(RoomEvent, frozen=True, kw_only=True, tag="room_created"):
 class RoomJoined(RoomEvent, frozen=True, kw_only=True, tag="room_joined"):
     room_name: str
     player: GamePlayer
+    # Extension: set when this join took the last seat (the unready lose their seats
+    # then), so the members already seated learn the deadline room_state carries.
+    ready_deadline: datetime | None = None
 
 
 class PlayerLeft(RoomEvent, frozen=True, kw_only=True, tag="player_left"):

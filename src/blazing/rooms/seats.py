@@ -61,8 +61,9 @@ def join(tx: Tx, actor: Actor, command: cmd.Command) -> Outcome | None:
         tx.to_room(ev.SpectatorLeft(user_id=me, username=spectator.username), also=[me])
     player = new_player(actor, tx.ctx)
     tx.update(players=(*tx.room.players, player))
-    tx.to_room(ev.RoomJoined(room_name=room.room_name, player=player))
     _arm_ready_deadline(tx)
+    tx.to_room(ev.RoomJoined(room_name=room.room_name, player=player,
+                             ready_deadline=tx.room.ready_deadline))
     tx.send_state(me)
     return None
 

@@ -1,7 +1,8 @@
 """The aiohttp application: ``/ws/games``, the page, the JSON API and probes.
 
 Routes:
-``GET /ws/games`` WebSocket; ``GET /games`` the page; ``GET /static/*``;
+``GET /ws/games`` WebSocket; ``GET /games`` the page (and ``GET /games/join/{code}``,
+the same page, which reads the invite code from its own address); ``GET /static/*``;
 ``GET /healthz`` liveness; ``GET /readyz`` dependencies; ``GET /api/session``
 who the cookie says you are; ``GET /api/games`` the games and their messages;
 ``POST /api/dev/login`` / ``POST /api/dev/logout`` (dev login only);
@@ -155,6 +156,7 @@ def build_app(
 
     app.router.add_get("/", root)
     app.router.add_get("/games", games_page)
+    app.router.add_get("/games/join/{code}", games_page)  # the code never enters the HTML
     app.router.add_get(WS_PATH, websocket_handler(gateway))
     _probe_routes(app, probes, lambda: {"connections": gateway.connection_count})
     app.router.add_get("/api/session", session)

@@ -1,21 +1,28 @@
 // The /games page controller: which view is on screen, the socket, the commands
 // (each with a request_id, so an error finds its form), and the handlers that
 // CORE_EVENTS (protocol.js) names. Room events go through the pure reducers of
-// room-model.js and lobby-model.js; a game's own events through its page module
-// (games/<game_type>.js); then the views redraw from the models.
+// room-model.js (and friends-model.js) and lobby-model.js; a game's own events
+// through its page module (games/<game_type>.js); then the views redraw from the
+// models. The room's commands are in room-commands.js, playing with friends' in
+// friends.js, the chat's in chat.js.
 
 import { announce, byTestId, show } from "./dom.js";
 import * as banner from "./banner.js";
-import { appendChat, renderChat, setChatError } from "./chat-view.js";
+import { ChatPanel } from "./chat.js";
+import { renderChat, setChatError } from "./chat-view.js";
 import { Connection } from "./connection.js";
 import { bindControls } from "./controls.js";
+import { Friends } from "./friends.js";
 import { History } from "./history.js";
+import { inviteFromPath, leaveInvitePath } from "./invite.js";
+import { renderFilterOptions } from "./lobby-filter.js";
 import { Lobby } from "./lobby.js";
 import * as lobbyView from "./lobby-view.js";
 import { CloseCode, dispatch } from "./protocol.js";
 import { showRefusal } from "./refusals.js";
 import { Requests } from "./requests.js";
 import * as model from "./room-model.js";
+import { RoomCommands } from "./room-commands.js";
 import { renderRoom, renderTimers, setRoomError } from "./room-shell.js";
 import { RoomSession } from "./room-session.js";
 import * as signin from "./signin.js";
@@ -35,6 +42,9 @@ export class App {
     this.conn = null;
     this.connStatus = { state: "closed" };
     this.lobby = new Lobby(this);
+    this.commands = new RoomCommands(this); // ready, a game's move, leave
+    this.friends = new Friends(this);
+    this.chat = new ChatPanel(this);
     this.session = null; // the RoomSession on screen, or null
     this.resyncing = false; // a rejoin_room is on its way; its room_state covers what came before
     this.expectingRoom = false; // a create/join/spectate/rejoin is on its way
@@ -57,12 +67,19 @@ export class App {
   start() {
     bindControls(this);
     this.paintGames();
+    const invite = inviteFromPath(location.pathname);
+    if (invite?.code) this.friends.startInvite(invite.code);
+    else if (invite?.invalid) {
+      leaveInvitePath();
+      banner.notify("That invite link is not valid. Ask your friend to copy it again.");
+    }
     this.checkSession();
   }
 
   paintGames() {
     signin.paintGames(this.catalogue.playable().map((g) => g.title));
     lobbyView.renderGamePicker(this.catalogue, null);
+    renderFilterOptions(this.catalogue);
   }
 
   setView(view) {
@@ -99,6 +116,7 @@ export class App {
     this.me = null;
     signin.paintUser(null, this.devLogin);
     this.setView("signin");
+    show(byTestId("signin-invite"), Boolean(this.friends.invite));
     signin.paintSignIn(reason, { devLogin: this.devLogin, unreachable });
   }
 
@@ -129,7 +147,6 @@ export class App {
     this.setView("room");
     this.redraw();
     if (entering) {
-      renderChat(this.session.chat, this.me);
       setRoomError("");
       setChatError("");
       byTestId("room-title").setAttribute("tabindex", "-1");
@@ -143,13 +160,16 @@ export class App {
       me: this.me,
       online: this.online,
       serverNow: () => this.serverNow(),
-      move: (type, fields) => this.move(type, fields),
+      move: (type, fields) => this.commands.move(type, fields),
+      friends: this.friends,
     });
   }
 
   redraw() {
     if (this.view === "room" && this.session) {
-      renderRoom(this.roomContext());
+      const ctx = this.roomContext();
+      renderRoom(ctx);
+      renderChat(ctx, this.chat);
       this.session.flash = null; // drawn once
     } else if (this.view === "lobby") {
       this.drawLobby();
@@ -166,7 +186,6 @@ export class App {
 
   leaveRoomLocally() {
     storage.storeRoom(null);
-    if (this.session) storage.saveChat(this.session.room.room_id, null);
     this.session = null;
     this.resyncing = false;
     this.expectingRoom = false;
@@ -257,55 +276,6 @@ export class App {
     this.send("rejoin_room", { room_id: roomId }, { kind: "rejoin", roomId, roomName });
   }
 
-  ready() {
-    if (!this.session) return;
-    setRoomError("");
-    if (this.send("ready", { room_id: this.room.room_id }, { kind: "ready" })) this.session.pending.ready = true;
-    this.redraw();
-  }
-
-  /** A game move from the game's page module (its command type and fields). */
-  move(type, fields = {}) {
-    if (!this.session || this.session.pending.move) return false;
-    setRoomError("");
-    const sent = this.send(type, { ...fields, room_id: this.room.room_id }, { kind: "move" });
-    if (sent) this.session.pending.move = true;
-    this.redraw();
-    return sent;
-  }
-
-  sendChat(text) {
-    if (!this.session) return false;
-    setChatError("");
-    if (!text.trim()) {
-      setChatError("Write something first.");
-      return false;
-    }
-    return this.send("chat_send", { room_id: this.room.room_id, text }, { kind: "chat", text });
-  }
-
-  leave() {
-    const room = this.room;
-    if (!room) return this.showLobby();
-    const ctx = this.roomContext();
-    if (this.session.role === "spectator") {
-      this.send("leave_spectate", { room_id: room.room_id }, { kind: "leave" });
-    } else if (ctx.playing) {
-      const duel = model.activePlayers(room).length <= 2;
-      const question = duel
-        ? "Leave now? You will forfeit the game and your opponent wins."
-        : "Leave now? You will be out of this game; the others play on.";
-      // eslint-disable-next-line no-alert
-      if (!window.confirm(question)) return;
-      this.send("leave_room", { room_id: room.room_id }, { kind: "leave" });
-    } else if (room.status === "waiting") {
-      this.send("leave_room", { room_id: room.room_id }, { kind: "leave" });
-    }
-    this.leaveRoomLocally();
-    this.showLobby();
-    byTestId("create-name").focus();
-  }
-
   // --- server events (the methods CORE_EVENTS names) ----------------------------------
 
   onAuthenticated(message) {
@@ -313,6 +283,11 @@ export class App {
     signin.paintUser(this.me, this.devLogin);
     this.conn.ping(); // learn the server clock for the countdowns
     this.send("list_rooms", {}, { kind: "list" }); // also (re)subscribes to lobby updates
+    if (!this.room && this.friends.invite) {
+      if (this.view !== "lobby") this.showLobby({ send: false });
+      this.friends.resumeInvite(); // an invite link: join its table
+      return;
+    }
     const stored = this.room ? { room_id: this.room.room_id, room_name: this.room.room_name } : storage.storedRoom();
     if (stored) this.rejoin(stored.room_id, stored.room_name); // the loading view stays until room_state
     else if (this.view !== "lobby") this.showLobby({ send: false });
@@ -337,12 +312,16 @@ export class App {
   onRoomState(message) {
     const same = this.isCurrent(message.room);
     if (!same && !this.expectingRoom && this.session) return; // another tab's room; stay here
-    this.session = new RoomSession(message, this.session, { me: this.me, catalogue: this.catalogue, now: this.serverNow() });
+    const stored = storage.storedRoom();
+    const quick = this.friends.quickAnswered() || Boolean(stored?.quick && stored.room_id === message.room.room_id);
+    this.session = new RoomSession(message, this.session, { me: this.me, catalogue: this.catalogue, now: this.serverNow(), quick });
     this.resyncing = false;
     this.expectingRoom = false;
     const room = this.room;
-    storage.storeRoom(room);
+    storage.storeRoom(room, { quick: this.session.quick });
+    this.friends.seated();
     this.lobby.entered(room.room_id);
+    this.chat.entered(this.session);
     this.showRoom();
     if (room.status === "in_progress") announce(model.turnSentence(room, this.me, this.session.game));
   }
@@ -350,15 +329,34 @@ export class App {
   /** A room event the reducer handles whole: apply, redraw, announce. */
   onRoomEvent(message) {
     if (!this.isCurrent(message)) return;
-    const say = this.session.apply(message, { me: this.me, now: this.serverNow() });
+    const say = this.session.apply(message, { me: this.me, now: this.serverNow(), hidden: this.chat.hidden });
     this.redraw();
     if (say) announce(say);
   }
 
+  onPlayerKicked(message) {
+    if (this.isCurrent(message) && this.friends.onKicked(message)) return;
+    this.onRoomEvent(message);
+  }
+
+  /** A game starts; after a game over (a rematch) the board comes back and gets the focus. */
+  onGameStarted(message) {
+    if (!this.isCurrent(message)) return;
+    if (!model.isEnded(this.room)) return this.onRoomEvent(message);
+    this.session.pending.rematch = false;
+    const say = this.session.apply(message, { me: this.me, now: this.serverNow(), hidden: this.chat.hidden });
+    this.redraw();
+    byTestId("room-title").focus({ preventScroll: true });
+    announce(say, { urgent: true }); // as the game over was: the page changed under the user
+    return undefined;
+  }
+
   onPlayerLeft(message) {
     if (this.isCurrent(message) && message.user_id === this.me?.user_id && this.room.status === "waiting") {
+      const name = this.room.room_name;
       this.leaveRoomLocally();
       this.showLobby();
+      if (message.reason === "not_ready") banner.notify(`You did not get ready in time, so you lost your seat in “${name}”.`);
       return;
     }
     this.onRoomEvent(message);
@@ -389,10 +387,8 @@ export class App {
 
   onChatMessage(message) {
     if (!this.isCurrent(message)) return;
-    const line = { user_id: message.user_id, username: message.username, text: message.text, sent_at: message.sent_at };
-    this.session.addChat(line);
-    appendChat(line, this.me);
-    if (message.user_id !== this.me?.user_id) announce(`${message.username} says: ${message.text}`);
+    this.chat.arrived(message);
+    this.onRoomEvent(message);
   }
 
   onError(message) {

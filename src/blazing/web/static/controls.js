@@ -1,5 +1,6 @@
-// Wires the page's fixed controls (sign-in, lobby form, room buttons, chat,
-// keyboard) to the controller's methods.
+// Wires the page's fixed controls (sign-in, lobby form and filters, room buttons,
+// invite link, host switches, rematch, chat and its tabs, keyboard) to the
+// controller's methods.
 
 import { byTestId } from "./dom.js";
 import * as banner from "./banner.js";
@@ -26,15 +27,31 @@ export function bindControls(app) {
   });
   on("create-name", "input", () => lobbyView.setCreateError(""));
   on("game-options", "change", (event) => lobbyView.renderSeatChoice(app.catalogue, event.target.value));
-  on("ready-button", "click", () => app.ready());
-  on("leave-button", "click", () => app.leave());
-  on("back-to-lobby", "click", () => app.leave());
+  on("filter-game", "change", () => app.drawLobby());
+  on("filter-free", "change", () => app.drawLobby());
+  on("ready-button", "click", () => app.commands.ready());
+  on("leave-button", "click", () => app.commands.leave());
+  on("back-to-lobby", "click", () => app.commands.leave());
+  on("quick-cancel", "click", () => app.friends.cancelQuickPlay());
+  on("rematch-button", "click", (event) => {
+    if (event.currentTarget.getAttribute("aria-disabled") !== "true") app.friends.rematch();
+  });
+  on("invite-copy", "click", () => app.friends.copyInvite());
+  on("invite-renew", "click", () => app.friends.renewInvite());
+  on("spectators-open", "change", (event) => app.friends.setSpectating(event.target.checked));
   on("chat-form", "submit", (event) => {
     event.preventDefault();
     const input = byTestId("chat-input");
-    if (app.sendChat(input.value)) input.value = "";
+    if (app.chat.send(input.value)) input.value = "";
   });
   on("chat-input", "input", () => setChatError(""));
+  bindChatTabs(app);
+  // Another tab hid or showed someone's messages.
+  window.addEventListener("storage", (event) => {
+    if (event.key !== "blazing.hidden-users") return;
+    app.chat.reload();
+    app.redraw();
+  });
   // Keyboard shortcuts belong to the game (e.g. "r" rolls), never inside text fields.
   document.addEventListener("keydown", (event) => {
     if (app.view !== "room" || !app.session || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -44,5 +61,27 @@ export function bindControls(app) {
   });
   window.addEventListener("online", () => {
     if (app.connStatus.state === "offline") app.retry();
+  });
+}
+
+/** The spectators' chat tabs: click, or arrows / Home / End between them (one tab stop). */
+function bindChatTabs(app) {
+  const tabs = byTestId("chat-tabs");
+  tabs.addEventListener("click", (event) => {
+    const tab = event.target.closest('[role="tab"]');
+    if (tab) app.chat.select(tab.dataset.channel);
+  });
+  tabs.addEventListener("keydown", (event) => {
+    const all = [...tabs.querySelectorAll('[role="tab"]')];
+    const at = all.indexOf(document.activeElement);
+    if (at < 0) return;
+    let next = null;
+    if (event.key === "ArrowRight") next = (at + 1) % all.length;
+    else if (event.key === "ArrowLeft") next = (at - 1 + all.length) % all.length;
+    else if (event.key === "Home") next = 0;
+    else if (event.key === "End") next = all.length - 1;
+    if (next === null) return;
+    event.preventDefault();
+    app.chat.select(all[next].dataset.channel, { focus: true });
   });
 }

@@ -1,6 +1,7 @@
-// The lobby: open rooms of every game, the create form (the game picker and, for a
-// game with a seat range, the number of seats) and your recent games. Game titles
-// and seat ranges come from the catalogue (GET /api/games).
+// The lobby: open rooms of every game (with a lock for a password, seats and
+// spectators), the create form (the game picker, for a game with a seat range the
+// number of seats, public or private, an optional password) and your recent
+// games. Game titles and seat ranges come from the catalogue (GET /api/games).
 
 import { byTestId, h, paintAvatar, setText, show, timeAgo } from "./dom.js";
 
@@ -17,19 +18,21 @@ function sortRooms(rooms) {
 }
 
 /**
- * Draw the room list. `actions` = {join(room), spectate(room), open(room)};
- * `rowErrors` maps room_id to an inline error for that row; `catalogue` names the
- * games and says which ones this page can draw.
+ * Draw the room list. `rooms` are those the filters let through, out of `total`;
+ * `actions` = {join(room), spectate(room), open(room)}; `rowErrors` maps room_id to
+ * an inline error for that row; `catalogue` names the games and says which ones
+ * this page can draw.
  */
-export function renderRooms({ rooms, me, online, rowErrors, actions, catalogue }) {
+export function renderRooms({ rooms, total, me, online, rowErrors, actions, catalogue }) {
   const list = byTestId("room-list");
   const focused = document.activeElement;
   const focusKey = focused && list.contains(focused)
     ? `${focused.closest("[data-room-id]")?.dataset.roomId}|${focused.dataset.testid}` : null;
   const sorted = sortRooms(rooms);
   list.replaceChildren(...sorted.map((room) => roomRow(room, { me, online, error: rowErrors.get(room.room_id), actions, catalogue })));
-  show(byTestId("room-list-empty"), sorted.length === 0);
-  setText(byTestId("room-count"), String(sorted.length));
+  show(byTestId("room-list-empty"), total === 0);
+  show(byTestId("room-list-filtered"), total > 0 && sorted.length === 0);
+  setText(byTestId("room-count"), sorted.length === total ? String(total) : `${sorted.length} of ${total}`);
   if (focusKey) {
     const [roomId, testid] = focusKey.split("|");
     list.querySelector(`[data-room-id="${CSS.escape(roomId)}"] [data-testid="${CSS.escape(testid)}"]`)?.focus();
@@ -57,7 +60,9 @@ function roomRow(room, { me, online, error, actions, catalogue }) {
   const drawable = Boolean(catalogue.module(room.game_type));
   const mine = me && players.some((p) => p.user_id === me.user_id);
   const canJoin = drawable && room.status === "waiting" && taken < seats && !mine;
-  const canWatch = drawable && (room.status === "waiting" || room.status === "in_progress") && !mine;
+  const open = room.spectators_open !== false;
+  const canWatch = drawable && open && (room.status === "waiting" || room.status === "in_progress") && !mine;
+  const locked = Boolean(room.has_password);
   const who = players.length === 0 ? "No players"
     : players.map((p) => p.username).join(players.length === 2 && seats === 2 ? " vs " : ", ");
   const buttons = [];
@@ -67,23 +72,29 @@ function roomRow(room, { me, online, error, actions, catalogue }) {
   }
   if (canJoin) {
     buttons.push(h("button", { type: "button", class: "btn btn-primary btn-sm", dataset: { testid: "join-button" },
-      disabled: !online, "aria-label": `Join ${room.room_name}`, onclick: () => actions.join(room) }, "Join"));
+      disabled: !online, "aria-label": `Join ${room.room_name}${locked ? " (password needed)" : ""}`,
+      onclick: () => actions.join(room) }, "Join"));
   }
   if (canWatch) {
     buttons.push(h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "spectate-button" },
-      disabled: !online, "aria-label": `Watch ${room.room_name}`, onclick: () => actions.spectate(room) }, "Watch"));
+      disabled: !online, "aria-label": `Watch ${room.room_name}${locked ? " (password needed)" : ""}`,
+      onclick: () => actions.spectate(room) }, "Watch"));
   }
-  return h("li", { class: "room-row", dataset: { testid: "room-row", roomId: room.room_id, roomName: room.room_name, status: room.status, gameType: room.game_type } },
+  const watchers = room.spectator_count || 0;
+  return h("li", { class: "room-row", dataset: { testid: "room-row", roomId: room.room_id, roomName: room.room_name, status: room.status, gameType: room.game_type, locked: String(locked) } },
     h("div", { class: "room-row-main" },
       h("div", { class: "room-seats" }, seatAvatars(players, seats)),
       h("div", { class: "room-row-text" },
-        h("span", { class: "room-name", dataset: { testid: "room-name" } }, room.room_name),
+        h("span", { class: "room-title" },
+          locked ? h("span", { class: "lock", role: "img", title: "Password needed", "aria-label": "Password needed", dataset: { testid: "room-lock" } }) : null,
+          h("span", { class: "room-name", dataset: { testid: "room-name" } }, room.room_name)),
         h("span", { class: "room-meta" },
           h("span", { class: "game-pill", dataset: { testid: "room-row-game" } }, catalogue.title(room.game_type)),
           h("span", { class: `status-pill status-${room.status}` }, STATUS_TEXT[room.status] || room.status),
           h("span", { class: "room-seat-count", dataset: { testid: "room-seats" }, "aria-label": `${taken} of ${seats} seats taken` }, `${taken}/${seats}`),
           h("span", { class: "room-who" }, who),
-          room.spectator_count ? h("span", { class: "room-watchers" }, `${room.spectator_count} watching`) : null)),
+          h("span", { class: "room-watchers", dataset: { testid: "room-watchers" } }, `${watchers} watching`),
+          open ? null : h("span", { class: "room-closed", dataset: { testid: "room-closed" } }, "no new spectators"))),
       h("div", { class: "room-row-actions" }, buttons)),
     drawable ? null : h("p", { class: "hint" }, "This page cannot show this game yet."),
     error ? h("p", { class: "field-error", role: "alert", dataset: { testid: "row-error" } }, error) : null);
@@ -133,13 +144,17 @@ export function renderSeatChoice(catalogue, gameType) {
   select.replaceChildren(...seats.map((n) => h("option", { value: String(n), selected: n === game.default_players }, `${n} players`)));
 }
 
-/** {game_type, max_players?} as the create form stands. */
+/** {game_type, max_players?, visibility, password?} as the create form stands. */
 export function createChoice(catalogue) {
   const picked = document.querySelector('[data-testid="game-option"]:checked');
   const game = catalogue.info(picked?.value) || catalogue.playable()[0];
   if (!game) return null;
   const choice = { game_type: game.game_type };
   if (game.min_players < game.max_players) choice.max_players = Number(byTestId("create-seats").value) || game.default_players;
+  const visibility = document.querySelector('input[name="visibility"]:checked')?.value;
+  choice.visibility = visibility === "private" ? "private" : "public";
+  const password = byTestId("create-password").value;
+  if (password) choice.password = password; // sent as typed; only its hash is kept
   return choice;
 }
 

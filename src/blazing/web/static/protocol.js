@@ -24,12 +24,12 @@ export const CORE_EVENTS = Object.freeze({
   "player_ready": "onRoomEvent",
   "spectator_joined": "onRoomEvent",
   "spectator_left": "onRoomEvent",
-  "game_started": "onRoomEvent",
+  "game_started": "onGameStarted",
   "turn_changed": "onRoomEvent",
   "game_ended": "onGameEnded",
   "chat_message": "onChatMessage",
   "error": "onError",
-  "player_kicked": "onRoomEvent",
+  "player_kicked": "onPlayerKicked",
   "spectating_changed": "onRoomEvent",
   "mute_changed": "onRoomEvent",
   "rematch_requested": "onRoomEvent",
@@ -107,6 +107,16 @@ const ERROR_TEXT = Object.freeze({
   INVALID_GAME_TYPE: "That game is not available.",
   SERVICE_UNAVAILABLE: "The game service is busy or unreachable. Try again in a moment.",
   INTERNAL_ERROR: "Something went wrong on our side. Try again.",
+  // Playing with friends.
+  PASSWORD_REQUIRED: "This room needs its password.",
+  WRONG_PASSWORD: "That is not the room's password.",
+  TOO_MANY_ATTEMPTS: "Too many tries for now. Wait a minute, then try again.",
+  NOT_HOST: "Only the host can do that.",
+  KICKED: "The host removed you from this room, so you cannot come back to it.",
+  CANNOT_TARGET_SELF: "You cannot do that to yourself.",
+  SPECTATORS_CLOSED: "The host has closed this room to new spectators.",
+  MUTED: "The host has muted you in this room's chat.",
+  REMATCH_UNAVAILABLE: "A rematch is not possible any more: a player left.",
 });
 
 /** Words for an `error` event; `gameTexts` are the room's game's own codes. */

@@ -4,12 +4,15 @@
 // (docs/protocol.md), changed only by the room's events: the server is the
 // source of truth, so nothing here recounts scores or replays rules. Scores come
 // from the events that carry them (a game's events, `game_ended.final_scores`).
-// Two page-only fields are added: `final_scores` (from `game_ended`) and
-// `game_ui` (notes a game view keeps about recent events that a snapshot does
-// not carry, such as "the server rolled for you").
+// Page-only fields are added: `final_scores` (from `game_ended`), `game_ui`
+// (notes a game view keeps about recent events that a snapshot does not carry,
+// such as "the server rolled for you") and `rematch_off` (friends-model.js). The
+// events of playing with friends and the chat are reduced in friends-model.js.
 //
 // Every function here is pure: it returns a new model and never touches the page,
 // the socket or the clock (the time comes in `ctx.now`, server time in ms).
+
+import { FRIENDS_REDUCERS } from "./friends-model.js";
 
 export const isEnded = (room) => room.status === "finished" || room.status === "abandoned";
 
@@ -20,6 +23,9 @@ export function playerName(room, userId, me) {
     || (room.spectator_users || []).find((x) => x.user_id === userId);
   return p ? p.username : "someone";
 }
+
+/** True when `me` is the room's host. */
+export const isHost = (room, me) => Boolean(me && room.host_id === me.user_id);
 
 /** "player" when `me` has a seat in the room, else "spectator". */
 export function roleOf(room, me) {
@@ -50,9 +56,11 @@ export function fromSnapshot(room, previous, now) {
   const sameTurn = same && previous.turn_number === room.turn_number;
   return {
     ...room,
+    chat: room.chat || [],
     final_scores: null,
     game_ui: same ? previous.game_ui || {} : {},
     turn_ms: Math.max(sameTurn ? previous.turn_ms || 0 : 0, left, 0),
+    rematch_off: same && room.rematch_open === false ? previous.rematch_off || null : null,
   };
 }
 
@@ -83,15 +91,25 @@ export function turnSentence(room, me, game) {
 const REDUCERS = {
   room_joined(room, m, { me }) {
     const seated = room.players.some((p) => p.user_id === m.player.user_id);
-    const next = seated ? room : { ...room, players: [...room.players, m.player] };
+    let next = seated ? room : { ...room, players: [...room.players, m.player] };
+    // The join that takes the last seat starts the ready clock (older servers: unknown).
+    if (m.ready_deadline !== undefined) next = { ...next, ready_deadline: m.ready_deadline };
     return { room: next, say: m.player.user_id === me?.user_id ? "" : `${m.player.username} joined the room.` };
   },
 
-  player_left(room, m) {
-    const next = room.status === "waiting"
-      ? { ...room, players: room.players.filter((p) => p.user_id !== m.user_id) }
+  player_left(room, m, { me }) {
+    const waiting = room.status === "waiting";
+    const next = waiting
+      // A seat coming free stops the ready clock.
+      ? { ...room, players: room.players.filter((p) => p.user_id !== m.user_id), ready_deadline: null }
       : withPlayer(room, m.user_id, { left: true, disconnected_until: null });
-    return { room: next, say: `${m.username} left the ${room.status === "waiting" ? "room" : "game"}.` };
+    let say = `${m.username} left the ${waiting ? "room" : "game"}.`;
+    if (m.reason === "kicked") say = ""; // player_kicked said it
+    else if (m.reason === "not_ready") {
+      say = m.user_id === me?.user_id ? "You did not get ready in time and lost your seat."
+        : `${m.username} did not get ready in time and lost the seat.`;
+    }
+    return { room: next, say };
   },
 
   host_changed(room, m) {
@@ -132,18 +150,27 @@ const REDUCERS = {
   },
 
   game_started(room, m, { me, now, game }) {
+    const rematch = isEnded(room); // a rematch: the same room plays again
     let next = {
       ...room,
       status: "in_progress",
       players: m.players,
       started_at: new Date(now).toISOString(),
       game_ui: {},
+      // What the last game left behind goes (a rematch starts from the same room).
+      final_scores: null,
+      winner_id: null,
+      end_reason: null,
+      finished_at: null,
+      ready_deadline: null,
+      rematch: [],
+      rematch_off: null,
     };
     // game_started does not carry the game's view; the game's page module gives
     // the state a room_state would show at this point.
     next = { ...next, game_state: game?.start ? game.start(m, next) : null };
     const first = m.first_turn === me?.user_id ? "You go" : `${playerName(next, m.first_turn, null)} goes`;
-    return { room: next, say: `The game has started. ${first} first.` };
+    return { room: next, say: `${rematch ? "Rematch! A new game has started" : "The game has started"}. ${first} first.` };
   },
 
   turn_changed(room, m, { me, now, game }) {
@@ -180,14 +207,16 @@ const REDUCERS = {
         : `Game over. ${won ? "You win" : `${m.winner_username} wins`}, ${scores}.`,
     };
   },
+
+  ...FRIENDS_REDUCERS,
 };
 
 export const ROOM_EVENT_TYPES = Object.freeze(Object.keys(REDUCERS));
 
 /**
- * Apply one core room event. `ctx` = {me, now, game}: `game` is the room's game
- * page module (or null). Returns {room, say}: the new model and what to
- * announce ("" for nothing).
+ * Apply one core room event. `ctx` = {me, now, game, hidden}: `game` is the room's
+ * game page module (or null), `hidden` the users whose chat this page hides.
+ * Returns {room, say}: the new model and what to announce ("" for nothing).
  */
 export function reduceRoom(room, message, ctx) {
   const reducer = REDUCERS[message.type];

@@ -1,14 +1,19 @@
-// The room shell: what every game's room has — the header, the seats, whose turn
-// and its countdown, Ready and Leave, spectators, the chat's state and game over —
+// The room shell: what every game's room has — the header, the host's invite link,
+// the seats, whose turn and its countdown, Ready and Leave, quick play's waiting
+// state and the ready deadline, spectators, game over and the rematch —
 // with slots the room's game page module fills (its board area, move controls,
 // side panel, game-over summary and a slot in each seat). Everything is drawn
 // from the room model; drawing twice with the same model changes nothing. This
 // file never names a game: it asks the module (`ctx.game`, docs/page.md).
 
-import { byTestId, formatSeconds, h, paintAvatar, setText, show } from "./dom.js";
+import { byTestId, formatSeconds, h, setText, show } from "./dom.js";
 import { renderGameOver } from "./game-over-view.js";
+import { renderInvite } from "./invite.js";
+import { renderRematch } from "./rematch-view.js";
 import { activePlayers, isEnded, playerName } from "./room-model.js";
 import { renderConnectionChips, renderSeats } from "./seats-view.js";
+import { renderSpectators } from "./spectators-view.js";
+import { lookingForPlayers, renderQuickPlay, renderReadyDeadline } from "./waiting-view.js";
 
 const STATUS_TEXT = { waiting: "Waiting for players", in_progress: "In progress", finished: "Finished", abandoned: "Abandoned" };
 const SLOT_IDS = { area: "game-area", controls: "game-controls", panel: "game-panel", summary: "game-summary" };
@@ -19,10 +24,13 @@ function slots() {
   return Object.fromEntries(Object.entries(SLOT_IDS).map(([name, id]) => [name, byTestId(id)]));
 }
 
-/** Give the slots to the room's game view (once per room), clearing what another game left. */
+/**
+ * Give the slots to the room's game view (once per room, and again for a rematch),
+ * clearing what another game left.
+ */
 function mountGame(ctx) {
   const { room, game } = ctx;
-  const key = `${room.room_id}|${room.game_type}|${game ? "1" : "0"}`;
+  const key = `${room.room_id}|${room.game_type}|${game ? "1" : "0"}|${ctx.generation}`;
   if (mounted?.key === key) return;
   const view = byTestId("room-view");
   for (const name of mounted?.datasetKeys || []) delete view.dataset[name];
@@ -62,16 +70,21 @@ export function renderRoom(ctx) {
   setText(byTestId("seat-count"), `${room.players.length}/${room.max_players || room.players.length} seats`);
   const spectators = room.spectator_users || [];
   setText(byTestId("spectator-count"), String(spectators.length));
+  show(byTestId("room-private"), room.visibility === "private");
+  show(byTestId("room-locked"), Boolean(room.has_password));
   show(byTestId("watching-banner"), role === "spectator");
+  renderInvite(ctx);
 
   renderSeats(byTestId("seats"), ctx);
   renderCenter(ctx);
+  renderQuickPlay(ctx);
   if (game) game.render(slots(), ctx);
-  renderSpectators(spectators, ctx.me);
+  renderSpectators(ctx);
   const ended = isEnded(room);
   show(byTestId("board"), !ended);
   show(byTestId("game-panel"), !ended && Boolean(game) && byTestId("game-panel").childElementCount > 0);
   renderGameOver(ctx);
+  renderRematch(ctx);
   renderControls(ctx);
   renderTimers(ctx);
 }
@@ -95,7 +108,7 @@ function renderCenter(ctx) {
   let phase = "";
   let turn = "";
   if (room.status === "waiting") {
-    turn = waitingText(ctx);
+    turn = lookingForPlayers(ctx) ? "Looking for players…" : waitingText(ctx);
   } else if (room.status === "in_progress") {
     phase = game?.phaseText ? game.phaseText(ctx) : "";
     turn = game?.turnText ? game.turnText(ctx) : "";
@@ -132,10 +145,6 @@ function renderControls(ctx) {
   if (role === "spectator") label = "Stop watching";
   else if (ctx.playing) label = activePlayers(room).length <= 2 ? "Forfeit & leave" : "Leave game";
   setText(leave, label);
-  show(byTestId("chat-form"), !ended);
-  show(byTestId("chat-closed"), ended);
-  byTestId("chat-input").disabled = !online;
-  byTestId("chat-send").disabled = !online;
 }
 
 /** Countdowns: the turn deadline and the reconnect grace periods (every tick). */
@@ -153,19 +162,8 @@ export function renderTimers(ctx) {
     timer.style.setProperty("--left", String(left / total));
     timer.classList.toggle("is-low", left < 5_000);
   }
+  renderReadyDeadline(ctx);
   renderConnectionChips(byTestId("seats"), ctx);
-}
-
-function renderSpectators(spectators, me) {
-  const list = byTestId("spectator-list");
-  list.replaceChildren(...spectators.map((s) => {
-    const avatar = h("span", { class: "avatar avatar-xs", "aria-hidden": "true" });
-    paintAvatar(avatar, s);
-    return h("li", { class: "spectator", dataset: { testid: "spectator", userId: String(s.user_id) } },
-      avatar, h("span", {}, s.username),
-      me && s.user_id === me.user_id ? h("span", { class: "tag tag-you" }, "you") : null);
-  }));
-  show(byTestId("spectators-empty"), spectators.length === 0);
 }
 
 export function setRoomError(text) {

@@ -4,6 +4,7 @@
 // `room.max_players`.
 
 import { allByTestId, byTestId, formatSeconds, h, paintAvatar, setText, show } from "./dom.js";
+import { renderHostButtons } from "./host-controls.js";
 import { isEnded } from "./room-model.js";
 
 /** How the board lays the seats out: two facing seats, a row of 3–4, or a grid of many. */
@@ -82,6 +83,8 @@ export function renderSeats(container, ctx) {
     setText(ready, chip.text);
     ready.className = chip.kind;
     show(ready, Boolean(chip.text));
+    show(byTestId("seat-muted", seat), Boolean(p && (room.muted || []).includes(p.user_id)));
+    renderHostButtons(byTestId("seat-actions", seat), p, ctx, { seated: true });
     const slot = byTestId("seat-game", seat);
     if (game) game.renderSeat(slot, p, ctx);
   });

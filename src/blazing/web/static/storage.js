@@ -1,43 +1,48 @@
-// What the page keeps in sessionStorage (per tab): the current room, so a reload
-// or a reconnect can rejoin it, and that room's chat lines.
+// What the page keeps in the browser: in sessionStorage (per tab) the current room,
+// so a reload or a reconnect can rejoin it; in localStorage (every tab, across
+// visits) the users whose chat messages this browser hides. The chat itself is the
+// server's (room_state carries the recent lines), so it is not kept here.
 
 const ROOM_KEY = "blazing.room";
-const CHAT_KEY = "blazing.chat.";
-export const CHAT_KEPT = 100;
+const HIDDEN_KEY = "blazing.hidden-users";
+const HIDDEN_KEPT = 500;
 
-function readJson(key) {
+function readJson(storage, key) {
   try {
-    const raw = sessionStorage.getItem(key);
+    const raw = storage.getItem(key);
     return raw ? JSON.parse(raw) : null;
   } catch {
     return null;
   }
 }
 
-function writeJson(key, value) {
+function writeJson(storage, key, value) {
   try {
-    if (value === null) sessionStorage.removeItem(key);
-    else sessionStorage.setItem(key, JSON.stringify(value));
+    if (value === null) storage.removeItem(key);
+    else storage.setItem(key, JSON.stringify(value));
   } catch {
     // storage full or disabled: the page still works, it just forgets on reload
   }
 }
 
-/** {room_id, room_name} of the room this tab was in, or null. */
+/** {room_id, room_name, quick} of the room this tab was in, or null. */
 export function storedRoom() {
-  const stored = readJson(ROOM_KEY);
+  const stored = readJson(sessionStorage, ROOM_KEY);
   return stored && typeof stored.room_id === "string" ? stored : null;
 }
 
-export function storeRoom(room) {
-  writeJson(ROOM_KEY, room ? { room_id: room.room_id, room_name: room.room_name } : null);
+/** Remember the room on screen (`quick`: the page sat down there by quick play). */
+export function storeRoom(room, { quick = false } = {}) {
+  writeJson(sessionStorage, ROOM_KEY, room ? { room_id: room.room_id, room_name: room.room_name, quick } : null);
 }
 
-export function loadChat(roomId) {
-  const lines = readJson(CHAT_KEY + roomId);
-  return Array.isArray(lines) ? lines : [];
+/** The users whose chat messages this browser hides: [{user_id, username}]. */
+export function hiddenUsers() {
+  const list = readJson(localStorage, HIDDEN_KEY);
+  if (!Array.isArray(list)) return [];
+  return list.filter((u) => u && Number.isSafeInteger(u.user_id) && typeof u.username === "string");
 }
 
-export function saveChat(roomId, lines) {
-  writeJson(CHAT_KEY + roomId, lines === null ? null : lines.slice(-CHAT_KEPT));
+export function storeHiddenUsers(list) {
+  writeJson(localStorage, HIDDEN_KEY, list.slice(-HIDDEN_KEPT));
 }
