@@ -332,3 +332,16 @@ def test_a_private_room_never_reaches_a_lobby(steps: list[tuple[int, str, int]])
         if getattr(emit.event, "invite_code", None):
             assert len(emit.audience.user_ids) == 1  # only the host ever sees a code
     assert codes <= {f"CODE{n}" for n in range(1, table.counter + 1)}
+
+
+def test_a_busy_spectators_channel_keeps_the_players_lines_in_room_state() -> None:
+    table = Table(settings=RuleSettings(ready_seconds=10_000, chat_limit=1000))
+    table.create(1)
+    table.spectate(9)
+    table.chat(1, "players' line")
+    for i in range(60):
+        table.chat(9, f"spectator line {i}")
+    table.rejoin(9)
+    chat = states_for(table, 9)[-1].chat
+    assert chat[0].text == "players' line" and len(chat) == 51
+    assert chat[-1].text == "spectator line 59"

@@ -56,11 +56,15 @@ def game_room(room: Room, viewer: UserId | None) -> GameRoom:
 
 
 def recent_chat(room: Room, viewer: UserId | None) -> list[ChatEntry]:
-    """The last ``CHAT_SHOWN`` lines ``viewer`` may read, oldest first: everyone reads the
-    players' channel, only spectators read theirs."""
-    channels = {ROOM_CHANNEL, SPECTATOR_CHANNEL} if viewer is not None and \
-        room.spectator(viewer) is not None else {ROOM_CHANNEL}
-    lines = [line for line in room.chat if line.channel in channels][-CHAT_SHOWN:]
+    """The last ``CHAT_SHOWN`` lines of each channel ``viewer`` may read, oldest first:
+    everyone reads the players' channel, only spectators read theirs."""
+    channels = [ROOM_CHANNEL, SPECTATOR_CHANNEL] if viewer is not None and \
+        room.spectator(viewer) is not None else [ROOM_CHANNEL]
+    # The last lines of each channel, so a busy spectators' channel does not push the
+    # players' lines out.
+    kept = {id(line) for channel in channels
+            for line in [x for x in room.chat if x.channel == channel][-CHAT_SHOWN:]}
+    lines = [line for line in room.chat if id(line) in kept]
     return [ChatEntry(user_id=line.user_id, username=line.username, text=line.text,
                       sent_at=line.sent_at, channel=line.channel) for line in lines]
 
