@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import pytest
 from pymongo import AsyncMongoClient
 
@@ -44,10 +45,37 @@ async def raw(database_url: str) -> AsyncIterator[Any]:
     await client.close()
 
 
-async def test_the_collection_has_its_two_indexes(history: MongoHistory, raw: Any) -> None:
+async def test_the_collection_has_its_indexes(history: MongoHistory, raw: Any) -> None:
     indexes = {tuple(ix["key"].items()): ix async for ix in await raw.list_indexes()}
-    assert indexes[(("room_id", 1),)].get("unique") is True
+    # Not unique by room: a rematch in the same room is a game of its own.
+    assert not indexes[(("room_id", 1), ("finished_at", -1))].get("unique")
     assert (("players.user_id", 1), ("finished_at", -1)) in indexes
+    lines = raw.database["player_games"]
+    line_indexes = {tuple(ix["key"].items()) async for ix in await lines.list_indexes()}
+    assert (("user_id", 1), ("finished_at", -1), ("game_id", -1)) in line_indexes
+    board = {tuple(ix["key"].items()) async for ix in await raw.database["ratings"]
+             .list_indexes()}
+    assert (("game_type", 1), ("ordinal", -1), ("user_id", 1)) in board
+
+
+async def test_a_first_schema_collection_is_moved_to_game_keys(database_url: str,
+                                                                raw: Any) -> None:
+    """Documents written before game ids (an ObjectId _id, unique by room) read by
+    game id and room id after a start, and show in their players' lists."""
+    await raw.create_index([("room_id", 1)], unique=True, name="room_id_unique")
+    me = user()
+    old = msgspec.structs.replace(record([me, user()], 2, winner=me), game_id="", version=1,
+                                  moves=[], setup_draws=[], seats=0)
+    doc = msgspec.to_builtins(old, builtin_types=(datetime,))
+    del doc["game_id"], doc["moves"], doc["setup_draws"], doc["version"], doc["seats"]
+    await raw.insert_one(doc)
+    async with MongoHistory(database_url) as history:
+        assert await history.get(old.room_id) == old
+        assert await history.for_user(UserId(me), 5) == [old]
+        assert [g.outcome for g in await history.player_games(UserId(me))] == ["won"]
+    assert await raw.count_documents({}) == 1
+    async with MongoHistory(database_url) as history:  # the move is done once
+        assert await history.get(old.room_id) == old
 
 
 async def test_opening_again_keeps_the_indexes(history: MongoHistory,
@@ -60,7 +88,7 @@ async def test_a_game_is_stored_with_bson_dates_and_the_spec_fields(
         history: MongoHistory, raw: Any) -> None:
     game = record([user(), user()], 3, winner=None)
     await history.record(game)
-    doc = await raw.find_one({"room_id": game.room_id})
+    doc = await raw.find_one({"_id": game.game_id})
     assert isinstance(doc["finished_at"], datetime)
     assert isinstance(doc["started_at"], datetime)
     assert {"room_id", "room_name", "game_type", "players", "winner_id", "reason", "rounds",
