@@ -17,8 +17,10 @@ from pymongo import AsyncMongoClient
 from blazing.errors import DependencyUnavailable
 from blazing.history.mongo import COLLECTION, MongoHistory
 from blazing.ids import RoomId, UserId
+from blazing.records import ratings
 from tests.contract.conftest import MONGO_URL, drop_database, require
 from tests.contract.test_history import record, user
+from tests.contract.test_records import rated
 
 pytestmark = pytest.mark.services
 
@@ -125,3 +127,25 @@ async def test_an_unreachable_server_is_unavailable_quickly() -> None:
         await adapter.ping()
     await adapter.__aexit__(None, None, None)
     assert time.monotonic() - started < 10
+
+
+async def test_a_retry_after_a_writer_died_mid_rating_applies_each_player_once(
+        history: MongoHistory, raw: Any) -> None:
+    """The update was stored and one player's new rating put in the log, but the
+    writer died before writing that player's view and the others' ratings: the game
+    handled again rates everyone once."""
+    a, b = user(), user()
+    game = rated([a, b])
+    update = await history._records._update_for(game)  # stored, nothing applied yet
+    change = next(c for c in update.changes if c.user_id == a)
+    moved = ratings.applied(ratings.new_rating(UserId(a), f"u{a}", "bigger_dice"), change,
+                            game.game_id)
+    log = raw.database["rating_log"]
+    await log.insert_one({"_id": f"bigger_dice:{a}:1", "game_id": game.game_id,
+                          "rating": msgspec.to_builtins(moved)})
+    assert await history.rate(game) == update
+    assert await history.rate(game) == update
+    for u in (a, b):
+        mine = await history.ratings_of(UserId(u))
+        assert [(r.games, r.rev, r.last_game) for r in mine] == [(1, 1, game.game_id)]
+        assert await log.count_documents({"_id": {"$regex": f"^bigger_dice:{u}:"}}) == 1

@@ -191,7 +191,10 @@ class MongoRecords:
 
     async def _write_view(self, rating: Rating) -> None:
         doc = _rating_doc(rating)
-        await self._ratings.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        try:
+            await self._ratings.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        except DuplicateKeyError:  # two first upserts raced: now it exists
+            await self._ratings.replace_one({"_id": doc["_id"]}, doc, upsert=True)
 
     async def leaderboard(self, game_type: str, limit: int,
                           after: BoardCursor | None) -> list[Rating]:

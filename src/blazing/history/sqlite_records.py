@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS ratings (
     PRIMARY KEY (game_type, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ratings_board ON ratings (game_type, ordinal DESC, user_id);
+CREATE INDEX IF NOT EXISTS ratings_by_user ON ratings (user_id);
 CREATE TABLE IF NOT EXISTS rating_updates (
     game_id  TEXT PRIMARY KEY,
     document TEXT NOT NULL
@@ -182,10 +183,8 @@ def leaderboard(db: sqlite3.Connection, game_type: str, limit: int,
 
 
 def ratings_of(db: sqlite3.Connection, user_id: UserId) -> list[Rating]:
-    # One lookup per game type: the primary key leads with the game type.
     rows = db.execute(f"SELECT {_RATING_COLUMNS} FROM ratings WHERE user_id = ? "
-                      "AND game_type IN (SELECT DISTINCT game_type FROM player_games "
-                      "WHERE user_id = ?) ORDER BY game_type", (user_id, user_id)).fetchall()
+                      "ORDER BY game_type", (user_id,)).fetchall()
     return [_rating(row) for row in rows]
 
 
