@@ -29,8 +29,9 @@ def test_a_cursor_of_the_other_list_is_refused() -> None:
     board = encode(BoardCursor(1.0, 2, 3))
     with pytest.raises(BadCursor):
         decode(board, HistoryCursor)
-    with pytest.raises(BadCursor):
-        decode(encode(BoardCursor(1.0, 2, 0)), BoardCursor)
+    for bad in (BoardCursor(1.0, 2, 0), BoardCursor(1.0, 2**64, 1), BoardCursor(1e309, 2, 1)):
+        with pytest.raises(BadCursor):
+            decode(encode(bad), BoardCursor)
 
 
 @given(st.text(max_size=80))

@@ -5,6 +5,7 @@ JSON array; anything else is refused with :class:`BadCursor`."""
 
 import base64
 import binascii
+import math
 from datetime import datetime
 from typing import TypeVar
 
@@ -31,6 +32,7 @@ class BoardCursor(msgspec.Struct, frozen=True, array_like=True, forbid_unknown_f
 
 
 MAX_CURSOR = 300
+ID_MAX = 2**63 - 1  # what every store can hold
 C = TypeVar("C", HistoryCursor, BoardCursor)
 
 
@@ -48,6 +50,8 @@ def decode(text: str, kind: type[C]) -> C:
         raise BadCursor("cursor is malformed") from exc
     if isinstance(cursor, HistoryCursor) and cursor.finished_at.tzinfo is None:
         raise BadCursor("cursor is malformed")
-    if isinstance(cursor, BoardCursor) and (cursor.position < 1 or cursor.user_id < 1):
+    if isinstance(cursor, BoardCursor) and not (
+            1 <= cursor.position <= ID_MAX and 1 <= cursor.user_id <= ID_MAX
+            and math.isfinite(cursor.ordinal)):
         raise BadCursor("cursor is malformed")
     return cursor

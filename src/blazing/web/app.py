@@ -31,7 +31,6 @@ from blazing.web import records
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent
-HISTORY_LIMIT_MAX = 100
 DEV_TOKEN_TTL = 7 * 24 * 3600
 
 Probe = Callable[[], Awaitable[None]]
