@@ -126,6 +126,9 @@ class MongoSink:
         self._mongo, self._records = mongo, mongo_records
         self._client: MongoClient[dict[str, Any]] = MongoClient(url)
         self._db = self._client.get_default_database(mongo.DEFAULT_DATABASE)
+        # Each player's lines, written at the end as one version per player (the
+        # adapter's layout: see blazing.history.mongo_records).
+        self._lines: dict[int, list[dict[str, Any]]] = {}
 
     def games(self, batch: list[GameRecord]) -> None:
         docs = []
@@ -134,9 +137,10 @@ class MongoSink:
             doc["_id"] = game.key
             docs.append(doc)
         self._db[self._mongo.COLLECTION].insert_many(docs, ordered=False)
-        self._db["player_games"].insert_many(
-            [self._records._line_doc(line) for g in batch for line in player_games(g)],
-            ordered=False)
+        for game in batch:
+            for line in player_games(game):
+                self._lines.setdefault(line.user_id, []).append(
+                    self._records._stored(self._records._entry(line)))
 
     def ratings(self, rows: list[Rating]) -> None:
         for start in range(0, len(rows), 5000):
@@ -145,6 +149,13 @@ class MongoSink:
                 ordered=False)
 
     def close(self) -> None:
+        lines = self._db["player_lines"]
+        users = list(self._lines)
+        for start in range(0, len(users), 1000):
+            chunk = users[start:start + 1000]
+            lines.insert_many([self._records.lines_document(u, 1, self._lines[u])
+                               for u in chunk], ordered=False)
+            lines.insert_many([{"_id": str(u), "v": 1} for u in chunk], ordered=False)
         self._client.close()
 
 

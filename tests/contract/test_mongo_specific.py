@@ -52,12 +52,9 @@ async def test_the_collection_has_its_indexes(history: MongoHistory, raw: Any) -
     # Not unique by room: a rematch in the same room is a game of its own.
     assert not indexes[(("room_id", 1), ("finished_at", -1))].get("unique")
     assert (("players.user_id", 1), ("finished_at", -1)) in indexes
-    lines = raw.database["player_games"]
+    lines = raw.database["player_lines"]
     line_indexes = {tuple(ix["key"].items()) async for ix in await lines.list_indexes()}
-    assert (("user_id", 1), ("finished_at", -1), ("game_id", -1)) in line_indexes
-    board = {tuple(ix["key"].items()) async for ix in await raw.database["ratings"]
-             .list_indexes()}
-    assert (("game_type", 1), ("ordinal", -1), ("user_id", 1)) in board
+    assert (("user_id", 1), ("v", -1)) in line_indexes
 
 
 async def test_a_first_schema_collection_is_moved_to_game_keys(database_url: str,
@@ -149,3 +146,50 @@ async def test_a_retry_after_a_writer_died_mid_rating_applies_each_player_once(
         mine = await history.ratings_of(UserId(u))
         assert [(r.games, r.rev, r.last_game) for r in mine] == [(1, 1, game.game_id)]
         assert await log.count_documents({"_id": {"$regex": f"^bigger_dice:{u}:"}}) == 1
+
+
+async def test_a_players_lines_are_found_when_the_hint_lags_or_names_a_deleted_version(
+        history: MongoHistory, raw: Any) -> None:
+    me = user()
+    games = [record([me, user()], minutes) for minutes in (1, 2, 3, 4)]
+    for game in games:
+        await history.record(game)
+    lines = raw.database["player_lines"]
+    assert await lines.count_documents({"user_id": me}) == 2  # the latest two versions
+    await lines.replace_one({"_id": str(me)}, {"v": 3})  # a writer stopped before the hint
+    assert len(await history.player_games(UserId(me))) == 4
+    await lines.replace_one({"_id": str(me)}, {"v": 1})  # names a deleted version
+    assert len(await history.player_games(UserId(me))) == 4
+    await history.record(record([me, user()], 5))
+    assert [g.finished_at.minute for g in await history.for_user(UserId(me), 10)] == \
+        [5, 4, 3, 2, 1]
+
+
+async def test_a_rating_written_through_one_process_is_on_the_others_board_at_once(
+        history: MongoHistory, database_url: str) -> None:
+    a, b, c = user(), user(), user()
+    async with MongoHistory(database_url) as gateway:
+        assert await gateway.leaderboard("bigger_dice", 10) == []  # loaded, empty
+        await history.rate(rated([a, b]))
+        assert [r.user_id for r in await gateway.leaderboard("bigger_dice", 10)] == [a, b]
+        await history.rate(rated([c, a]))
+        board = await gateway.leaderboard("bigger_dice", 10)
+        assert board[0].user_id == c and len(board) == 3
+        for position, rating in enumerate(board, 1):
+            assert await gateway.rank(rating) == position
+
+
+async def test_a_board_that_fell_behind_the_feed_loads_again(
+        history: MongoHistory, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from blazing.history import mongo_board
+
+    monkeypatch.setattr(mongo_board, "FEED_KEPT", 4)
+    monkeypatch.setattr(mongo_board, "RELOAD_OVERLAP", 1)
+    monkeypatch.setattr(mongo_board, "HEAD_CHECK_SECONDS", 0.0)
+    players = [user() for _ in range(8)]
+    async with MongoHistory(database_url) as gateway:
+        assert await gateway.leaderboard("bigger_dice", 10) == []
+        for winner, loser in zip(players[::2], players[1::2], strict=True):
+            await history.rate(rated([winner, loser]))  # 8 feed entries: 1-4 trimmed
+        board = await gateway.leaderboard("bigger_dice", 10)
+        assert sorted(r.user_id for r in board) == sorted(players)

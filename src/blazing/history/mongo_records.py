@@ -1,14 +1,25 @@
 """The MongoDB side of players' records: collections beside ``game_history`` and the
 records methods of :class:`~blazing.history.mongo.MongoHistory`.
 
-- ``player_games``: one line per player per game (``_id`` "<user>:<game id>"), indexed
-  by (user, finished_at, game id) with and without the game type: history lists and
-  stats.
+Every read and write here is by ``_id`` (a scan only as a fallback and at a cache's
+first load). FerretDB v1 on SQLite serves nothing else from an index: a filter other
+than ``{_id: <string>}``, a sort, ``$in`` or ``$or`` reads and decodes the whole
+collection in the proxy, which at a million games takes minutes. So the records keep
+their own keyed structures instead of secondary indexes, and run unchanged on mongod:
+
+- ``player_lines``: each player's game lines (game id, type, finish time, outcome,
+  duration) as one document per version, ``_id`` "<user>:<n>", sorted by finish time,
+  plus a hint ``_id`` "<user>" naming the latest version. A line is added by inserting
+  version n + 1 (the unique ``_id`` lets one writer win; the other reads again), then
+  moving the hint and deleting version n - 1. Stats and history lists read the latest
+  version: the hint, the version it names, and one probe past it (a writer may have
+  stopped before moving the hint).
 - ``ratings``: one document per player per game type (``_id`` "<type>:<user>"), the
-  current rating, indexed by (game type, ordinal desc, user) for leaderboards.
-- ``rating_log``: every rating a player had, ``_id`` "<type>:<user>:<rev>" with the game
-  that made it. Inserting the next revision is the write that counts.
-- ``rating_updates``: the rating change of each rated game, ``_id`` the game id.
+  current rating; ``rating_log``: every rating a player had, ``_id``
+  "<type>:<user>:<rev>" with the game that made it; ``rating_updates``: the rating
+  change of each rated game, ``_id`` the game id; ``rating_feed``: every rating
+  written, in order (``_id`` "feed:<n>"), which leaderboards follow
+  (:mod:`blazing.history.mongo_board`).
 
 Exactly once without transactions (FerretDB v1 has none, and updates other than by
 ``_id`` are not atomic there): a game's update is computed once and stored with an
@@ -17,22 +28,25 @@ Then each player's rating moves by inserting revision ``rev + 1`` into the log; 
 unique ``_id`` lets only one writer take a revision, and a writer that finds the game
 already in the log after the revision the update was computed from stops. The
 ``ratings`` document is a view of the log's head, rewritten after each insert and
-caught up by any reader that finds the log ahead of it (a writer killed in between).
-Every read and write here is by ``_id`` except the indexed list queries.
+caught up by any reader that finds the log ahead of it (a writer killed in between);
+the feed entry follows the view, and is written again by a retry.
 """
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import msgspec
-from pymongo import ASCENDING, DESCENDING, ReplaceOne
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from blazing.errors import ServerFault
+from blazing.games import registry
 from blazing.history.base import GameRecord, player_games
+from blazing.history.mongo_board import BoardCache, Feed, rating_from
 from blazing.ids import UserId
 from blazing.records import ratings
 from blazing.records.cursor import BoardCursor, HistoryCursor
@@ -42,17 +56,21 @@ Document = dict[str, Any]
 MAX_ATTEMPTS = 32
 
 
-def _line_doc(line: PlayerGame) -> Document:
-    return {"_id": f"{line.user_id}:{line.game_id}", "user_id": line.user_id,
-            "game_id": line.game_id, "game_type": line.game_type,
-            "finished_at": line.finished_at, "outcome": line.outcome,
-            "duration_seconds": line.duration_seconds}
+def _entry(line: PlayerGame) -> Document:
+    return {"g": line.game_id, "t": line.game_type, "f": line.finished_at,
+            "o": line.outcome, "d": line.duration_seconds}
 
 
-def _line(doc: Document) -> PlayerGame:
-    return PlayerGame(user_id=UserId(int(doc["user_id"])), game_id=str(doc["game_id"]),
-                      game_type=str(doc["game_type"]), finished_at=doc["finished_at"],
-                      outcome=doc["outcome"], duration_seconds=float(doc["duration_seconds"]))
+def _line(user_id: UserId, entry: Mapping[str, Any]) -> PlayerGame:
+    return PlayerGame(user_id=user_id, game_id=str(entry["g"]), game_type=str(entry["t"]),
+                      finished_at=entry["f"], outcome=entry["o"],
+                      duration_seconds=float(entry["d"]))
+
+
+def lines_document(user_id: int, version: int, entries: list[Document]) -> Document:
+    """Version ``version`` of a player's lines (entries sorted by finish time)."""
+    return {"_id": f"{user_id}:{version}", "user_id": user_id, "v": version,
+            "lines": entries}
 
 
 def _rating_doc(rating: Rating) -> Document:
@@ -60,10 +78,17 @@ def _rating_doc(rating: Rating) -> Document:
             **msgspec.to_builtins(rating)}
 
 
-def _rating(doc: Mapping[str, Any]) -> Rating:
-    fields = {k: v for k, v in doc.items() if k != "_id"}
-    fields["user_id"] = int(fields["user_id"])  # bson.Int64 beyond 2**31
-    return msgspec.convert(fields, Rating)
+_rating = rating_from
+
+
+def _stored(entry: Document) -> Document:
+    at: datetime = entry["f"]
+    return {**entry, "f": at.replace(microsecond=at.microsecond // 1000 * 1000)}
+
+
+def _same(entries: list[Document], entry: Document) -> bool:
+    stored = _stored(entry)
+    return any(e == stored for e in entries)
 
 
 def _update(doc: Document) -> RatingUpdate:
@@ -75,45 +100,81 @@ def _update(doc: Document) -> RatingUpdate:
 
 class MongoRecords:
     def __init__(self, database: AsyncDatabase[Document]) -> None:
-        self._lines: AsyncCollection[Document] = database["player_games"]
+        self._lines: AsyncCollection[Document] = database["player_lines"]
         self._ratings: AsyncCollection[Document] = database["ratings"]
         self._log: AsyncCollection[Document] = database["rating_log"]
         self._updates: AsyncCollection[Document] = database["rating_updates"]
+        self._feed = Feed(database["rating_feed"])
+        self.board = BoardCache(self._ratings, self._feed)
 
     async def create_indexes(self) -> None:
-        await self._lines.create_index(
-            [("user_id", ASCENDING), ("finished_at", DESCENDING), ("game_id", DESCENDING)],
-            name="by_time")
-        await self._lines.create_index(
-            [("user_id", ASCENDING), ("game_type", ASCENDING), ("finished_at", DESCENDING),
-             ("game_id", DESCENDING)], name="by_type")
-        await self._ratings.create_index(
-            [("game_type", ASCENDING), ("ordinal", DESCENDING), ("user_id", ASCENDING)],
-            name="board")
-        await self._ratings.create_index([("user_id", ASCENDING)], name="by_user")
+        # For the fallback look-up of a player's latest lines (and mongod's sake):
+        # everything else goes by _id.
+        await self._lines.create_index([("user_id", ASCENDING), ("v", DESCENDING)],
+                                       name="by_user")
+
+    async def _latest(self, user_id: UserId) -> tuple[int, list[Document]]:
+        """The latest version of the player's lines and its entries (0, [] if none)."""
+        hint = await self._lines.find_one({"_id": str(user_id)})
+        version = int(hint["v"]) if hint is not None else 0
+        doc = None
+        if version:
+            doc = await self._lines.find_one({"_id": f"{user_id}:{version}"})
+            if doc is None:  # the hint fell behind deleted versions: look it up
+                found = await (self._lines.find({"user_id": user_id})
+                               .sort([("v", DESCENDING)]).limit(1).to_list(1))
+                doc = found[0] if found else None
+                version = int(doc["v"]) if doc is not None else 0
+        while True:  # a writer may have stopped before moving the hint
+            newer = await self._lines.find_one({"_id": f"{user_id}:{version + 1}"})
+            if newer is None:
+                break
+            doc, version = newer, version + 1
+        return version, [] if doc is None else list(doc["lines"])
 
     async def write_lines(self, game: GameRecord) -> None:
-        docs = [_line_doc(line) for line in player_games(game)]
-        if docs:
-            await self._lines.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True)
-                                          for d in docs], ordered=False)
+        for line in player_games(game):
+            await self._add_line(line)
+
+    async def _add_line(self, line: PlayerGame) -> None:
+        user = line.user_id
+        for _ in range(MAX_ATTEMPTS):
+            version, entries = await self._latest(user)
+            entry = _entry(line)
+            kept = [e for e in entries if e["g"] != line.game_id]
+            if len(kept) < len(entries) and _same(entries, entry):
+                return  # recorded already
+            # BSON dates hold milliseconds: compare as stored.
+            kept.append(_stored(entry))
+            kept.sort(key=lambda e: (e["f"], e["g"]))
+            try:
+                await self._lines.insert_one(lines_document(user, version + 1, kept))
+            except DuplicateKeyError:
+                continue  # another writer added a line first: read again
+            await self._lines.replace_one({"_id": str(user)}, {"v": version + 1},
+                                          upsert=True)
+            if version > 1:
+                await self._lines.delete_one({"_id": f"{user}:{version - 1}"})
+            return
+        raise ServerFault(f"lines of {user} kept conflicting")
 
     async def page_ids(self, user_id: UserId, limit: int, game_type: str | None,
                        after: HistoryCursor | None) -> list[str]:
-        query: Document = {"user_id": user_id}
-        if game_type is not None:
-            query["game_type"] = game_type
-        if after is not None:
-            query["$or"] = [{"finished_at": {"$lt": after.finished_at}},
-                            {"finished_at": after.finished_at,
-                             "game_id": {"$lt": after.game_id}}]
-        cursor = (self._lines.find(query, {"game_id": 1})
-                  .sort([("finished_at", DESCENDING), ("game_id", DESCENDING)]).limit(limit))
-        return [str(doc["game_id"]) for doc in await cursor.to_list(length=limit)]
+        _, entries = await self._latest(user_id)
+        ids = []
+        for e in reversed(entries):  # newest first
+            if game_type is not None and e["t"] != game_type:
+                continue
+            if after is not None and (e["f"], e["g"]) >= (after.finished_at, after.game_id):
+                continue
+            ids.append(str(e["g"]))
+            if len(ids) == limit:
+                break
+        return ids
 
     async def lines_of(self, user_id: UserId) -> list[PlayerGame]:
-        docs = await self._lines.find({"user_id": user_id}).to_list(length=None)
-        return [_line(doc) for doc in docs]
+        _, entries = await self._latest(user_id)
+        return [_line(user_id, e) for e in entries]
 
     # --- ratings -------------------------------------------------------------------
 
@@ -174,6 +235,10 @@ class MongoRecords:
                 entry = await self._log.find_one({"_id": f"{game_type}:{user}:{r}"},
                                                  {"game_id": 1})
                 if entry is not None and entry["game_id"] == update.game_id:
+                    if current is not None and current.last_game == update.game_id:
+                        # Its feed entry may be missing (a writer killed after the
+                        # view): feeding a rating twice changes nothing.
+                        await self._feed.append(current)
                     return
             base = current or ratings.new_rating(user, change.username, game_type)
             step = change if rev == change.before_rev else \
@@ -186,6 +251,7 @@ class MongoRecords:
             except DuplicateKeyError:
                 continue  # another writer took this revision: look again
             await self._write_view(new)
+            await self._feed.append(new)
             return
         raise ServerFault(f"rating of {user} in {update.game_id} kept conflicting")
 
@@ -198,21 +264,12 @@ class MongoRecords:
 
     async def leaderboard(self, game_type: str, limit: int,
                           after: BoardCursor | None) -> list[Rating]:
-        query: Document = {"game_type": game_type}
-        if after is not None:
-            query["$or"] = [{"ordinal": {"$lt": after.ordinal}},
-                            {"ordinal": after.ordinal, "user_id": {"$gt": after.user_id}}]
-        cursor = (self._ratings.find(query)
-                  .sort([("ordinal", DESCENDING), ("user_id", ASCENDING)]).limit(limit))
-        return [_rating(doc) for doc in await cursor.to_list(length=limit)]
+        return await self.board.page(game_type, limit, after)
 
     async def ratings_of(self, user_id: UserId) -> list[Rating]:
-        docs = await self._ratings.find({"user_id": user_id}).to_list(length=None)
-        return sorted((_rating(doc) for doc in docs), key=lambda r: r.game_type)
+        docs = await asyncio.gather(*(self._ratings.find_one({"_id": f"{t}:{user_id}"})
+                                      for t in sorted(registry.GAMES)))
+        return [_rating(doc) for doc in docs if doc is not None]
 
     async def rank(self, rating: Rating) -> int:
-        above = await self._ratings.count_documents({
-            "game_type": rating.game_type,
-            "$or": [{"ordinal": {"$gt": rating.ordinal}},
-                    {"ordinal": rating.ordinal, "user_id": {"$lt": rating.user_id}}]})
-        return above + 1
+        return await self.board.rank(rating)
