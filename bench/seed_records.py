@@ -109,9 +109,10 @@ class SqliteSink:
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany(
-                "INSERT OR REPLACE INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(r.game_type, r.user_id, r.username, r.mu, r.sigma, r.ordinal, r.games,
-                  r.rev, r.last_game) for r in rows])
+                "INSERT OR REPLACE INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [self._sql.rating_row(r) for r in rows])
+            for r in rows:
+                self._sql.count_bucket(self._db, r.game_type, r.ordinal, +1)
 
     def close(self) -> None:
         self._db.close()

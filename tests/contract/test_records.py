@@ -231,3 +231,6 @@ async def test_ratings_are_applied_once_per_game_whatever_the_deliveries(
     for game in games:
         if game not in order:
             assert await history.rating_update(game.game_id) is None
+    board = await history.leaderboard("bigger_dice", 100)
+    for position, rating in enumerate(board, 1):
+        assert await history.rank(rating) == position

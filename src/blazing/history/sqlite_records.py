@@ -3,10 +3,17 @@ the first schema, and the statements of the records methods of
 :class:`~blazing.history.sqlite.SqliteHistory` (each runs on its one connection, off
 the event loop, in one transaction where it writes).
 
+A rank is the count of ratings above one: counting them in the index grows with the
+rank (a mid-table player of 100,000 counts 50,000 entries), so ratings are also
+counted per bucket of ordinal (``rating_buckets``, width 1/:data:`BUCKETS_PER_POINT`,
+kept in the rating's transaction): a rank sums the few hundred buckets above and
+counts within its own.
+
 Times are stored as fixed-width UTC text (``2026-03-01T12:00:00.000000Z``) so that
 text order is time order in the indexes.
 """
 
+import math
 import sqlite3
 from datetime import UTC, datetime
 
@@ -49,9 +56,18 @@ CREATE TABLE IF NOT EXISTS ratings (
     games     INTEGER NOT NULL,
     rev       INTEGER NOT NULL,
     last_game TEXT NOT NULL,
+    bucket    INTEGER NOT NULL,
     PRIMARY KEY (game_type, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ratings_board ON ratings (game_type, ordinal DESC, user_id);
+CREATE INDEX IF NOT EXISTS ratings_bucket
+    ON ratings (game_type, bucket, ordinal DESC, user_id);
+CREATE TABLE IF NOT EXISTS rating_buckets (
+    game_type TEXT NOT NULL,
+    bucket    INTEGER NOT NULL,
+    players   INTEGER NOT NULL,
+    PRIMARY KEY (game_type, bucket)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ratings_by_user ON ratings (user_id);
 CREATE TABLE IF NOT EXISTS rating_updates (
     game_id  TEXT PRIMARY KEY,
@@ -62,6 +78,23 @@ CREATE TABLE IF NOT EXISTS rating_updates (
 _game_decoder = msgspec.json.Decoder(GameRecord)
 _update_decoder = msgspec.json.Decoder(RatingUpdate)
 _RATING_COLUMNS = "user_id, username, game_type, mu, sigma, ordinal, games, rev, last_game"
+BUCKETS_PER_POINT = 10
+
+
+def bucket(ordinal: float) -> int:
+    return math.floor(ordinal * BUCKETS_PER_POINT)
+
+
+def rating_row(r: Rating) -> tuple[object, ...]:
+    """A ``ratings`` row, in the table's column order."""
+    return (r.game_type, r.user_id, r.username, r.mu, r.sigma, r.ordinal, r.games, r.rev,
+            r.last_game, bucket(r.ordinal))
+
+
+def count_bucket(db: sqlite3.Connection, game_type: str, ordinal: float, step: int) -> None:
+    db.execute("INSERT INTO rating_buckets VALUES (?, ?, ?) ON CONFLICT DO UPDATE "
+               "SET players = players + excluded.players",
+               (game_type, bucket(ordinal), step))
 
 
 def stamp(at: datetime) -> str:
@@ -155,10 +188,11 @@ def rate(db: sqlite3.Connection, game: RatedGame) -> RatingUpdate:
             before = current.get(change.user_id) or ratings.new_rating(
                 change.user_id, change.username, game.game_type)
             r = ratings.applied(before, change, game.game_id)
-            db.execute(f"INSERT OR REPLACE INTO ratings ({_RATING_COLUMNS}) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (r.user_id, r.username, r.game_type, r.mu, r.sigma, r.ordinal,
-                        r.games, r.rev, r.last_game))
+            db.execute("INSERT OR REPLACE INTO ratings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       rating_row(r))
+            if change.user_id in current:
+                count_bucket(db, game.game_type, before.ordinal, -1)
+            count_bucket(db, game.game_type, r.ordinal, +1)
         return update
 
 
@@ -174,8 +208,9 @@ def leaderboard(db: sqlite3.Connection, game_type: str, limit: int,
     args: list[object] = [game_type]
     if after is not None:
         # Descending ordinal, ascending id: "after" is a lower ordinal, or the same
-        # ordinal and a greater id.
-        where += " AND (ordinal < ? OR (ordinal = ? AND user_id > ?))"
+        # ordinal and a greater id. Written as a bound on ordinal so that the index
+        # seeks to it (an OR of the two would scan from the top).
+        where += " AND ordinal <= ? AND NOT (ordinal = ? AND user_id <= ?)"
         args += [after.ordinal, after.ordinal, after.user_id]
     rows = db.execute(f"SELECT {_RATING_COLUMNS} FROM ratings WHERE {where} "
                       "ORDER BY ordinal DESC, user_id LIMIT ?", (*args, limit)).fetchall()
@@ -189,8 +224,13 @@ def ratings_of(db: sqlite3.Connection, user_id: UserId) -> list[Rating]:
 
 
 def rank(db: sqlite3.Connection, rating: Rating) -> int:
-    row = db.execute("SELECT COUNT(*) FROM ratings WHERE game_type = ? AND "
-                     "(ordinal > ? OR (ordinal = ? AND user_id < ?))",
-                     (rating.game_type, rating.ordinal, rating.ordinal,
-                      rating.user_id)).fetchone()
-    return int(row[0]) + 1
+    """1 + the ratings above: whole buckets above, then within the rating's own."""
+    mine = bucket(rating.ordinal)
+    above = db.execute("SELECT COALESCE(SUM(players), 0) FROM rating_buckets "
+                       "WHERE game_type = ? AND bucket > ?",
+                       (rating.game_type, mine)).fetchone()[0]
+    beside = db.execute("SELECT COUNT(*) FROM ratings WHERE game_type = ? AND bucket = ? "
+                        "AND (ordinal > ? OR (ordinal = ? AND user_id < ?))",
+                        (rating.game_type, mine, rating.ordinal, rating.ordinal,
+                         rating.user_id)).fetchone()[0]
+    return int(above) + int(beside) + 1
