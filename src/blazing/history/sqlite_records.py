@@ -108,6 +108,7 @@ def _time(text: str) -> datetime:
 def create(db: sqlite3.Connection) -> None:
     """Create the tables; move the first schema's ``game_history`` (keyed by room)
     into them once, then drop it."""
+    _add_buckets(db)
     db.executescript(SCHEMA)
     old = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'game_history'").fetchone()
     if old is None:
@@ -118,6 +119,26 @@ def create(db: sqlite3.Connection) -> None:
             write_game(db, _game_decoder.decode(document), replace=False)
         db.execute("DROP TABLE IF EXISTS game_history_players")
         db.execute("DROP TABLE game_history")
+
+
+def _add_buckets(db: sqlite3.Connection) -> None:
+    """Ratings written before they were counted per bucket (a development build):
+    give them their bucket and count them."""
+    columns = [row[1] for row in db.execute("PRAGMA table_info(ratings)")]
+    if not columns or "bucket" in columns:
+        return
+    with db:
+        db.execute("BEGIN")
+        db.execute("ALTER TABLE ratings ADD COLUMN bucket INTEGER NOT NULL DEFAULT 0")
+        rows = db.execute("SELECT game_type, user_id, ordinal FROM ratings").fetchall()
+        db.executemany("UPDATE ratings SET bucket = ? WHERE game_type = ? AND user_id = ?",
+                       [(bucket(o), g, u) for g, u, o in rows])
+        db.execute("CREATE TABLE IF NOT EXISTS rating_buckets (game_type TEXT NOT NULL, "
+                   "bucket INTEGER NOT NULL, players INTEGER NOT NULL, "
+                   "PRIMARY KEY (game_type, bucket)) WITHOUT ROWID")
+        db.execute("DELETE FROM rating_buckets")
+        db.execute("INSERT INTO rating_buckets SELECT game_type, bucket, COUNT(*) "
+                   "FROM ratings GROUP BY game_type, bucket")
 
 
 def write_game(db: sqlite3.Connection, game: GameRecord, *, replace: bool = True) -> None:
