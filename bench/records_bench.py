@@ -21,6 +21,7 @@ Prints p50/p90/p99/max per kind in milliseconds (and writes them as JSON).
 import argparse
 import asyncio
 import json
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -122,14 +123,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     figures = asyncio.run(run(args.history_url, args.players, args.requests, args.seed))
+    load_after = os.getloadavg()[0]
     print(f"{'kind':<16}{'n':>6}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for kind, f in figures.items():
         print(f"{kind:<16}{f['n']:>6}{f['p50']:>9.2f}{f['p90']:>9.2f}{f['p99']:>9.2f}"
               f"{f['max']:>9.2f}")
+    # The machine is shared: the load says how much of it others took meanwhile.
+    print(f"load average (1 min): {load_before:.1f} before, {load_after:.1f} after")
     if args.json:
         with open(args.json, "w") as out:
-            json.dump({"history_url": args.history_url, "figures": figures}, out, indent=2)
+            json.dump({"history_url": args.history_url, "figures": figures,
+                       "load_average": [load_before, load_after]}, out, indent=2)
 
 
 if __name__ == "__main__":

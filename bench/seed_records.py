@@ -129,7 +129,7 @@ class MongoSink:
         self._db = self._client.get_default_database(mongo.DEFAULT_DATABASE)
         # Each player's lines, written at the end as one version per player (the
         # adapter's layout: see blazing.history.mongo_records).
-        self._lines: dict[int, list[dict[str, Any]]] = {}
+        self._lines: dict[int, list[Any]] = {}
 
     def games(self, batch: list[GameRecord]) -> None:
         docs = []
@@ -140,8 +140,7 @@ class MongoSink:
         self._db[self._mongo.COLLECTION].insert_many(docs, ordered=False)
         for game in batch:
             for line in player_games(game):
-                self._lines.setdefault(line.user_id, []).append(
-                    self._records._stored(self._records._entry(line)))
+                self._lines.setdefault(line.user_id, []).append(self._records.line_of(line))
 
     def ratings(self, rows: list[Rating]) -> None:
         for start in range(0, len(rows), 5000):
