@@ -103,6 +103,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("gateway_ttl", "GATEWAY_TTL", float, 15.0,
            "seconds a gateway counts as alive after its last heartbeat (sent every third of "
            "this); then a game service releases its sockets and their players drop"),
+    Option("crash_at", "CRASH_AT", str, None,
+           "for fault tests only: the game service kills itself (SIGKILL) when it gets "
+           "there: history_written (a game's history is written, its ratings not yet)"),
     Option("topic_prefix", "TOPIC_PREFIX", str, "",
            "prefix for the bus topics and the game-service group (to share a broker)"),
     Option("log_level", "LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
@@ -146,6 +149,7 @@ class Settings:
     timer_interval: float = 0.1
     gateway_id: str | None = None
     gateway_ttl: float = 15.0
+    crash_at: str | None = None
     topic_prefix: str = ""
     log_level: str = "INFO"
     log_format: str = "text"

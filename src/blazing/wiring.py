@@ -270,6 +270,7 @@ def _service(backends: Backends, settings: Settings, rng: Rng | None,
         settings=ServiceSettings(rules=rule_settings(settings),
                                  timer_interval=settings.timer_interval,
                                  gateway_ttl=settings.gateway_ttl,
+                                 crash_at=settings.crash_at,
                                  topics=Topics.prefixed(settings.topic_prefix)),
     )
 

@@ -16,8 +16,9 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 def record(players: list[int], minutes: int, winner: int | None = None,
            room_id: str | None = None) -> GameRecord:
     finished = T0 + timedelta(minutes=minutes)
+    room_id = room_id or f"room_{uuid.uuid4().hex[:16]}"
     return GameRecord(
-        room_id=RoomId(room_id or f"room_{uuid.uuid4().hex[:16]}"),
+        room_id=RoomId(room_id),
         room_name="Table",
         game_type="bigger_dice",
         players=[PlayerResult(user_id=UserId(u), username=f"u{u}",
@@ -33,7 +34,7 @@ def record(players: list[int], minutes: int, winner: int | None = None,
         started_at=finished - timedelta(minutes=5),
         finished_at=finished,
         duration_seconds=300.0,
-        game_id=f"{room_id or 'room_x'}.1",
+        game_id=f"{room_id}.1",
         seats=len(players),
         setup_draws=[1],
         moves=[MoveRecord(kind="move", user_id=UserId(players[0]), at=finished,

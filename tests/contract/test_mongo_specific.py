@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import pytest
 
 from tests.support.optional import require_modules
@@ -21,8 +22,10 @@ from pymongo import AsyncMongoClient
 from blazing.errors import DependencyUnavailable
 from blazing.history.mongo import COLLECTION, MongoHistory
 from blazing.ids import RoomId, UserId
+from blazing.records import ratings
 from tests.contract.conftest import MONGO_URL, drop_database, require
 from tests.contract.test_history import record, user
+from tests.contract.test_records import rated
 
 pytestmark = pytest.mark.services
 
@@ -49,10 +52,34 @@ async def raw(database_url: str) -> AsyncIterator[Any]:
     await client.close()
 
 
-async def test_the_collection_has_its_two_indexes(history: MongoHistory, raw: Any) -> None:
+async def test_the_collection_has_its_indexes(history: MongoHistory, raw: Any) -> None:
     indexes = {tuple(ix["key"].items()): ix async for ix in await raw.list_indexes()}
-    assert indexes[(("room_id", 1),)].get("unique") is True
+    # Not unique by room: a rematch in the same room is a game of its own.
+    assert not indexes[(("room_id", 1), ("finished_at", -1))].get("unique")
     assert (("players.user_id", 1), ("finished_at", -1)) in indexes
+    lines = raw.database["player_lines"]
+    line_indexes = {tuple(ix["key"].items()) async for ix in await lines.list_indexes()}
+    assert (("user_id", 1), ("v", -1)) in line_indexes
+
+
+async def test_a_first_schema_collection_is_moved_to_game_keys(database_url: str,
+                                                                raw: Any) -> None:
+    """Documents written before game ids (an ObjectId _id, unique by room) read by
+    game id and room id after a start, and show in their players' lists."""
+    await raw.create_index([("room_id", 1)], unique=True, name="room_id_unique")
+    me = user()
+    old = msgspec.structs.replace(record([me, user()], 2, winner=me), game_id="", version=1,
+                                  moves=[], setup_draws=[], seats=0)
+    doc = msgspec.to_builtins(old, builtin_types=(datetime,))
+    del doc["game_id"], doc["moves"], doc["setup_draws"], doc["version"], doc["seats"]
+    await raw.insert_one(doc)
+    async with MongoHistory(database_url) as history:
+        assert await history.get(old.room_id) == old
+        assert await history.for_user(UserId(me), 5) == [old]
+        assert [g.outcome for g in await history.player_games(UserId(me))] == ["won"]
+    assert await raw.count_documents({}) == 1
+    async with MongoHistory(database_url) as history:  # the move is done once
+        assert await history.get(old.room_id) == old
 
 
 async def test_opening_again_keeps_the_indexes(history: MongoHistory,
@@ -65,7 +92,7 @@ async def test_a_game_is_stored_with_bson_dates_and_the_spec_fields(
         history: MongoHistory, raw: Any) -> None:
     game = record([user(), user()], 3, winner=None)
     await history.record(game)
-    doc = await raw.find_one({"room_id": game.room_id})
+    doc = await raw.find_one({"_id": game.game_id})
     assert isinstance(doc["finished_at"], datetime)
     assert isinstance(doc["started_at"], datetime)
     assert {"room_id", "room_name", "game_type", "players", "winner_id", "reason", "rounds",
@@ -102,3 +129,72 @@ async def test_an_unreachable_server_is_unavailable_quickly() -> None:
         await adapter.ping()
     await adapter.__aexit__(None, None, None)
     assert time.monotonic() - started < 10
+
+
+async def test_a_retry_after_a_writer_died_mid_rating_applies_each_player_once(
+        history: MongoHistory, raw: Any) -> None:
+    """The update was stored and one player's new rating put in the log, but the
+    writer died before writing that player's view and the others' ratings: the game
+    handled again rates everyone once."""
+    a, b = user(), user()
+    game = rated([a, b])
+    update = await history._records._update_for(game)  # stored, nothing applied yet
+    change = next(c for c in update.changes if c.user_id == a)
+    moved = ratings.applied(ratings.new_rating(UserId(a), f"u{a}", "bigger_dice"), change,
+                            game.game_id)
+    log = raw.database["rating_log"]
+    await log.insert_one({"_id": f"bigger_dice:{a}:1", "game_id": game.game_id,
+                          "rating": msgspec.to_builtins(moved)})
+    assert await history.rate(game) == update
+    assert await history.rate(game) == update
+    for u in (a, b):
+        mine = await history.ratings_of(UserId(u))
+        assert [(r.games, r.rev, r.last_game) for r in mine] == [(1, 1, game.game_id)]
+        assert await log.count_documents({"_id": {"$regex": f"^bigger_dice:{u}:"}}) == 1
+
+
+async def test_a_players_lines_are_found_when_the_hint_lags_or_names_a_deleted_version(
+        history: MongoHistory, raw: Any) -> None:
+    me = user()
+    games = [record([me, user()], minutes) for minutes in (1, 2, 3, 4)]
+    for game in games:
+        await history.record(game)
+    lines = raw.database["player_lines"]
+    assert await lines.count_documents({"user_id": me}) == 2  # the latest two versions
+    await lines.replace_one({"_id": str(me)}, {"v": 3})  # a writer stopped before the hint
+    assert len(await history.player_games(UserId(me))) == 4
+    await lines.replace_one({"_id": str(me)}, {"v": 1})  # names a deleted version
+    assert len(await history.player_games(UserId(me))) == 4
+    await history.record(record([me, user()], 5))
+    assert [g.finished_at.minute for g in await history.for_user(UserId(me), 10)] == \
+        [5, 4, 3, 2, 1]
+
+
+async def test_a_rating_written_through_one_process_is_on_the_others_board_at_once(
+        history: MongoHistory, database_url: str) -> None:
+    a, b, c = user(), user(), user()
+    async with MongoHistory(database_url) as gateway:
+        assert await gateway.leaderboard("bigger_dice", 10) == []  # loaded, empty
+        await history.rate(rated([a, b]))
+        assert [r.user_id for r in await gateway.leaderboard("bigger_dice", 10)] == [a, b]
+        await history.rate(rated([c, a]))
+        board = await gateway.leaderboard("bigger_dice", 10)
+        assert board[0].user_id == c and len(board) == 3
+        for position, rating in enumerate(board, 1):
+            assert await gateway.rank(rating) == position
+
+
+async def test_a_board_that_fell_behind_the_feed_loads_again(
+        history: MongoHistory, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from blazing.history import mongo_board
+
+    monkeypatch.setattr(mongo_board, "FEED_KEPT", 4)
+    monkeypatch.setattr(mongo_board, "RELOAD_OVERLAP", 1)
+    monkeypatch.setattr(mongo_board, "HEAD_CHECK_SECONDS", 0.0)
+    players = [user() for _ in range(8)]
+    async with MongoHistory(database_url) as gateway:
+        assert await gateway.leaderboard("bigger_dice", 10) == []
+        for winner, loser in zip(players[::2], players[1::2], strict=True):
+            await history.rate(rated([winner, loser]))  # 8 feed entries: 1-4 trimmed
+        board = await gateway.leaderboard("bigger_dice", 10)
+        assert sorted(r.user_id for r in board) == sorted(players)

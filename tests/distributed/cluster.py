@@ -124,9 +124,9 @@ class Cluster:
         self.procs.append(proc)
         return proc
 
-    async def game_service(self) -> Proc:
-        proc = await Proc(f"service{len(self.procs)}", ["game-service",
-                                                         *self.common_args()]).start()
+    async def game_service(self, *extra: str) -> Proc:
+        proc = await Proc(f"service{len(self.procs)}", ["game-service", *self.common_args(),
+                                                         *extra]).start()
         self.procs.append(proc)
         return proc
 

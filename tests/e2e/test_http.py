@@ -61,7 +61,8 @@ async def test_history_api_validates_its_parameters(server: Running) -> None:
             async with http.get(f"{server.base_url}/api/games/history{query}") as response:
                 assert response.status == 400
         async with http.get(f"{server.base_url}/api/games/history?user_id=42") as response:
-            assert response.status == 200 and (await response.json()) == {"games": []}
+            assert response.status == 200
+            assert (await response.json()) == {"games": [], "next_cursor": None}
         async with http.get(f"{server.base_url}/api/games/history/room_nope") as response:
             assert response.status == 404
 
@@ -126,6 +127,8 @@ async def test_history_by_game_type_refuses_an_unknown_game(server: Running) -> 
             params={"user_id": "1", "game_type": "chess"}) as response:
         assert response.status == 400
         assert "game_type" in (await response.json())["error"]
+
+
 async def test_every_bad_history_parameter_is_a_400_with_a_reason(server: Running) -> None:
     async with aiohttp.ClientSession() as http:
         for query in ("?user_id=9223372036854775808", "?user_id=99999999999999999999999",
@@ -138,7 +141,8 @@ async def test_every_bad_history_parameter_is_a_400_with_a_reason(server: Runnin
                 assert "user_id" in body["error"] or "limit" in body["error"], body
         async with http.get(f"{server.base_url}/api/games/history?user_id=9223372036854775807"
                             ) as response:
-            assert response.status == 200 and (await response.json()) == {"games": []}
+            assert response.status == 200
+            assert await response.json() == {"games": [], "next_cursor": None}
         async with http.get(f"{server.base_url}/api/games/history/{'r' * 65}") as response:
             assert response.status == 400
 

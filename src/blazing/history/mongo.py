@@ -1,8 +1,11 @@
 """Game history in MongoDB (PyMongo's native async API), collection ``game_history``.
 
-One document per game, keyed by a unique index on ``room_id``, so recording a
-game again replaces it (``replace_one`` with upsert). ``for_user`` is served by
-the compound index (``players.user_id`` asc, ``finished_at`` desc).
+One document per game, its ``_id`` the game's key (``game_id``; the room id of a
+record before version 2), so recording a game again replaces it (``replace_one`` by
+``_id`` with upsert) and a rematch in the same room is a new document. Lists, stats
+and ratings use the collections of :mod:`blazing.history.mongo_records`. Documents of
+the first schema (an ObjectId ``_id``, unique by room) are moved to their key once, at
+start.
 
 Datetimes are stored as BSON dates, which hold milliseconds: a time read back
 equals the one recorded when it had no finer part (sub-millisecond digits are
@@ -14,6 +17,7 @@ FerretDB v1 cannot store an array directly inside an array; such arrays are
 stored wrapped (see :data:`ARRAY_FIELD`).
 """
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,13 +26,18 @@ from typing import Any, Self
 import msgspec
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
 from blazing.errors import DependencyUnavailable, ServerFault
 from blazing.history.base import GameRecord
-from blazing.ids import RoomId, UserId
+from blazing.history.mongo_records import MongoRecords
+from blazing.ids import UserId
+from blazing.records.cursor import BoardCursor, HistoryCursor
+from blazing.records.model import PlayerGame, RatedGame, Rating, RatingUpdate
 
 COLLECTION = "game_history"
+SCHEMA_MARK = {"_id": "game_history", "version": 2}  # in collection ``schema``
+ROOM_GAMES_PROBED = 1000  # a room's games looked for by id, for a link by room id
 DEFAULT_DATABASE = "blazing"
 DEFAULT_TIMEOUT_MS = 3000
 # FerretDB v1 rejects an array directly inside an array ("nested arrays are not
@@ -101,16 +110,23 @@ class MongoHistory:
         )
         database = self._client.get_default_database(DEFAULT_DATABASE)
         self._games: AsyncCollection[Document] = database[COLLECTION]
+        self._schema: AsyncCollection[Document] = database["schema"]
+        self._records = MongoRecords(database)
 
     async def __aenter__(self) -> Self:
-        """Connect and make sure the indexes exist (idempotent)."""
+        """Connect, make sure the indexes exist and move first-schema documents
+        (idempotent)."""
         try:
             with _unavailable_on_error("create indexes"):
-                await self._games.create_index([("room_id", ASCENDING)], unique=True,
-                                               name="room_id_unique")
+                with contextlib.suppress(OperationFailure):  # a rematch shares the room
+                    await self._games.drop_index("room_id_unique")
                 await self._games.create_index(
+                    [("room_id", ASCENDING), ("finished_at", DESCENDING)], name="room_games")
+                await self._games.create_index(  # SPEC §9's index of the document
                     [("players.user_id", ASCENDING), ("finished_at", DESCENDING)],
                     name="player_games")
+                await self._records.create_indexes()
+                await self._migrate()
         except BaseException:
             await self._client.close()
             raise
@@ -119,36 +135,88 @@ class MongoHistory:
     async def __aexit__(self, *exc: object) -> None:
         await self._client.close()
 
+    async def _migrate(self) -> None:
+        """Give each first-schema document its key as ``_id``, and its players' lines."""
+        if await self._schema.find_one({"_id": SCHEMA_MARK["_id"]}) is not None:
+            return
+        async for doc in self._games.find({}):
+            if not isinstance(doc["_id"], str):
+                old_id = doc.pop("_id")
+                key = doc.get("game_id") or doc["room_id"]
+                # Moved as stored (not decoded and encoded again), then its lines.
+                await self._games.replace_one({"_id": key}, doc, upsert=True)
+                await self._records.write_lines(_record(doc))
+                await self._games.delete_one({"_id": old_id})
+        with contextlib.suppress(DuplicateKeyError):
+            await self._schema.insert_one(dict(SCHEMA_MARK))
+
     async def record(self, game: GameRecord) -> None:
-        """Store ``game``, replacing an earlier record of the same room."""
+        """Store ``game`` under its key, replacing an earlier record of it, then its
+        players' lines (so a game listed for a player can always be read)."""
         doc = _document(game)
+        doc["_id"] = game.key
         with _unavailable_on_error("record"):
             try:
-                await self._games.replace_one({"room_id": game.room_id}, doc, upsert=True)
+                await self._games.replace_one({"_id": game.key}, doc, upsert=True)
             except DuplicateKeyError:
-                # Two upserts of one new room raced and the other inserted first;
+                # Two upserts of one new game raced and the other inserted first;
                 # now the document exists, so this one replaces it.
-                await self._games.replace_one({"room_id": game.room_id}, doc, upsert=True)
+                await self._games.replace_one({"_id": game.key}, doc, upsert=True)
+            await self._records.write_lines(game)
 
     async def for_user(self, user_id: UserId, limit: int,
                        game_type: str | None = None) -> list[GameRecord]:
-        """The user's games, newest first (ties by room id)."""
+        """The user's games, newest first."""
+        return await self.games_page(user_id, limit, game_type)
+
+    async def get(self, game_or_room_id: str) -> GameRecord | None:
+        """By ``_id``; a room id finds the room's latest game by looking up its game
+        ids in turn (on FerretDB only a lookup by ``_id`` uses an index)."""
+        with _unavailable_on_error("get"):
+            doc = await self._games.find_one({"_id": game_or_room_id})
+            if doc is None and "." not in game_or_room_id:
+                for number in range(1, ROOM_GAMES_PROBED + 1):
+                    found = await self._games.find_one({"_id": f"{game_or_room_id}.{number}"})
+                    if found is None:
+                        break
+                    doc = found
+        return None if doc is None else _record(doc)
+
+    async def games_page(self, user_id: UserId, limit: int, game_type: str | None = None,
+                         after: HistoryCursor | None = None) -> list[GameRecord]:
         if limit <= 0:
             return []
-        query: Document = {"players.user_id": user_id}
-        if game_type is not None:
-            query["game_type"] = game_type
-        with _unavailable_on_error("for_user"):
-            cursor = (self._games.find(query, {"_id": 0})
-                      .sort([("finished_at", DESCENDING), ("room_id", ASCENDING)])
-                      .limit(limit))
-            docs = await cursor.to_list(length=limit)
-        return [_record(doc) for doc in docs]
+        with _unavailable_on_error("games_page"):
+            ids = await self._records.page_ids(user_id, limit, game_type, after)
+            # One lookup by _id each, side by side: FerretDB serves only those from an
+            # index ($in scans the collection there).
+            docs = await asyncio.gather(*(self._games.find_one({"_id": i}) for i in ids))
+        return [_record(doc) for doc in docs if doc is not None]
 
-    async def get(self, room_id: RoomId) -> GameRecord | None:
-        with _unavailable_on_error("get"):
-            doc = await self._games.find_one({"room_id": room_id}, {"_id": 0})
-        return None if doc is None else _record(doc)
+    async def player_games(self, user_id: UserId) -> list[PlayerGame]:
+        with _unavailable_on_error("player_games"):
+            return await self._records.lines_of(user_id)
+
+    async def rate(self, game: RatedGame) -> RatingUpdate:
+        with _unavailable_on_error("rate"):
+            return await self._records.rate(game)
+
+    async def rating_update(self, game_id: str) -> RatingUpdate | None:
+        with _unavailable_on_error("rating_update"):
+            return await self._records.rating_update(game_id)
+
+    async def leaderboard(self, game_type: str, limit: int,
+                          after: BoardCursor | None = None) -> list[Rating]:
+        with _unavailable_on_error("leaderboard"):
+            return await self._records.leaderboard(game_type, limit, after)
+
+    async def ratings_of(self, user_id: UserId) -> list[Rating]:
+        with _unavailable_on_error("ratings_of"):
+            return await self._records.ratings_of(user_id)
+
+    async def rank(self, rating: Rating) -> int:
+        with _unavailable_on_error("rank"):
+            return await self._records.rank(rating)
 
     async def ping(self) -> None:
         with _unavailable_on_error("ping"):

@@ -1,8 +1,9 @@
 """SQLite history for the embedded mode (standard ``sqlite3``, off the event loop).
 
-One table holds the document as JSON; a side table indexes it by player so
-``for_user`` is an index scan (the analogue of ``players.user_id`` +
-``finished_at`` in MongoDB).
+Table ``games`` holds each game's document as JSON under its game id; a side table
+holds one line per player per game so history lists and stats are index scans (the
+analogue of ``player_games`` in MongoDB). Ratings live beside them; the schema and
+the records statements are in :mod:`blazing.history.sqlite_records`.
 """
 
 import asyncio
@@ -11,29 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Self, TypeVar
 
-import msgspec
-
 from blazing.errors import DependencyUnavailable
+from blazing.history import sqlite_records as sql
 from blazing.history.base import GameRecord
-from blazing.ids import RoomId, UserId
+from blazing.ids import UserId
+from blazing.records.cursor import BoardCursor, HistoryCursor
+from blazing.records.model import PlayerGame, RatedGame, Rating, RatingUpdate
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS game_history (
-    room_id     TEXT PRIMARY KEY,
-    finished_at TEXT NOT NULL,
-    document    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS game_history_players (
-    user_id     INTEGER NOT NULL,
-    finished_at TEXT NOT NULL,
-    room_id     TEXT NOT NULL REFERENCES game_history(room_id) ON DELETE CASCADE,
-    PRIMARY KEY (user_id, room_id)
-);
-CREATE INDEX IF NOT EXISTS game_history_players_by_time
-    ON game_history_players (user_id, finished_at DESC);
-"""
-
-_decoder = msgspec.json.Decoder(GameRecord)
 T = TypeVar("T")
 
 
@@ -53,8 +38,7 @@ class SqliteHistory:
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.executescript(_SCHEMA)
+        sql.create(db)
         return db
 
     async def __aexit__(self, *exc: object) -> None:
@@ -69,48 +53,42 @@ class SqliteHistory:
         return self._db
 
     async def record(self, game: GameRecord) -> None:
-        document = msgspec.json.encode(game).decode()
-        finished = game.finished_at.isoformat()
-
         def write(db: sqlite3.Connection) -> None:
             with db:
                 db.execute("BEGIN")
-                db.execute("DELETE FROM game_history WHERE room_id = ?", (game.room_id,))
-                db.execute("INSERT INTO game_history VALUES (?, ?, ?)",
-                           (game.room_id, finished, document))
-                db.executemany(
-                    "INSERT INTO game_history_players VALUES (?, ?, ?)",
-                    [(p.user_id, finished, game.room_id) for p in game.players],
-                )
+                sql.write_game(db, game)
 
         await self._run(write)
 
     async def for_user(self, user_id: UserId, limit: int,
                        game_type: str | None = None) -> list[GameRecord]:
-        if not 0 < user_id < 2**63 or limit < 1:
-            return []  # no such player (and SQLite's integers are 64-bit: it would raise)
+        return await self.games_page(user_id, limit, game_type)
 
-        def read(db: sqlite3.Connection) -> list[str]:
-            rows = db.execute(
-                "SELECT h.document FROM game_history_players p "
-                "JOIN game_history h ON h.room_id = p.room_id "
-                "WHERE p.user_id = ? AND (? IS NULL OR "
-                "json_extract(h.document, '$.game_type') = ?) "
-                "ORDER BY p.finished_at DESC, p.room_id LIMIT ?",
-                (user_id, game_type, game_type, limit),
-            ).fetchall()
-            return [row[0] for row in rows]
+    async def get(self, game_or_room_id: str) -> GameRecord | None:
+        return await self._run(lambda db: sql.get(db, game_or_room_id))
 
-        return [_decoder.decode(doc) for doc in await self._run(read)]
+    async def games_page(self, user_id: UserId, limit: int, game_type: str | None = None,
+                         after: HistoryCursor | None = None) -> list[GameRecord]:
+        return await self._run(lambda db: sql.games_page(db, user_id, limit, game_type, after))
 
-    async def get(self, room_id: RoomId) -> GameRecord | None:
-        def read(db: sqlite3.Connection) -> str | None:
-            row = db.execute("SELECT document FROM game_history WHERE room_id = ?",
-                             (room_id,)).fetchone()
-            return None if row is None else str(row[0])
+    async def player_games(self, user_id: UserId) -> list[PlayerGame]:
+        return await self._run(lambda db: sql.lines_of(db, user_id))
 
-        doc = await self._run(read)
-        return None if doc is None else _decoder.decode(doc)
+    async def rate(self, game: RatedGame) -> RatingUpdate:
+        return await self._run(lambda db: sql.rate(db, game))
+
+    async def rating_update(self, game_id: str) -> RatingUpdate | None:
+        return await self._run(lambda db: sql.rating_update(db, game_id))
+
+    async def leaderboard(self, game_type: str, limit: int,
+                          after: BoardCursor | None = None) -> list[Rating]:
+        return await self._run(lambda db: sql.leaderboard(db, game_type, limit, after))
+
+    async def ratings_of(self, user_id: UserId) -> list[Rating]:
+        return await self._run(lambda db: sql.ratings_of(db, user_id))
+
+    async def rank(self, rating: Rating) -> int:
+        return await self._run(lambda db: sql.rank(db, rating))
 
     async def ping(self) -> None:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())

@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +48,7 @@ from blazing.protocol.envelope import (
     user_disconnected,
 )
 from blazing.protocol.models import RoomStatus
+from blazing.records import ratings
 from blazing.rooms import rematch, rules, views
 from blazing.rooms.archive import game_record
 from blazing.rooms.context import Context, RuleSettings
@@ -76,6 +79,7 @@ class ServiceSettings:
     gateway_ttl: float = 15.0  # a gateway silent this long is dead: release its sockets
     room_list_limit: int = 200
     archive_retry_seconds: float = 5.0
+    crash_at: str | None = None  # fault tests: SIGKILL this process at that point
     topics: Topics = field(default_factory=Topics)
 
 
@@ -390,10 +394,20 @@ class GameService:
             return True
         try:
             await self._history.record(record)
+            self._crash_point("history_written")
+            # Idempotent on the game id: a retry after a crash here rates it once.
+            rated = ratings.rated_game(record)
+            if rated is not None:
+                await self._history.rate(rated)
         except DependencyUnavailable as exc:
             log.warning("history for %s not recorded yet (%s); will retry", room.room_id, exc)
             return False
         return True
+
+    def _crash_point(self, point: str) -> None:
+        if self._settings.crash_at == point:
+            log.critical("CRASH_AT=%s: killing this game service", point)
+            os.kill(os.getpid(), signal.SIGKILL)
 
     async def _republish(self, room: Room) -> None:
         await self._publish_all([(e.key, bytes(e.envelope)) for e in room.outbox])

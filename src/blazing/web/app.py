@@ -6,8 +6,8 @@ the same page, which reads the invite code from its own address); ``GET /static/
 ``GET /healthz`` liveness; ``GET /readyz`` dependencies; ``GET /api/session``
 who the cookie says you are; ``GET /api/games`` the games and their messages;
 ``POST /api/dev/login`` / ``POST /api/dev/logout`` (dev login only);
-``GET /api/games/history?user_id=&limit=`` and ``GET /api/games/history/{room_id}``
-(public).
+the records API of :mod:`blazing.web.records` (history, replays, stats, ratings,
+leaderboards; public).
 """
 
 import hashlib
@@ -27,8 +27,9 @@ from blazing.gateway.aiohttp_transport import websocket_handler
 from blazing.gateway.auth import AuthError, TokenVerifier, issue_token
 from blazing.gateway.server import AUTH_COOKIE, WS_PATH, Gateway
 from blazing.history.base import HistoryStore
-from blazing.ids import RoomId, UserId
+from blazing.ids import UserId
 from blazing.protocol.names import NameRefused, clean_name, name_key
+from blazing.web import records
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,6 @@ class _BadRequestsAtDebug(logging.Filter):
 logging.getLogger("aiohttp.server").addFilter(_BadRequestsAtDebug())
 
 WEB_DIR = Path(__file__).parent
-HISTORY_LIMIT_MAX = 100
-ROOM_ID_MAX = 64
 DEV_TOKEN_TTL = 7 * 24 * 3600
 DEV_USERNAME_MAX = 32
 
@@ -131,29 +130,6 @@ def build_app(
         return _json({**body, "signed_in": True, "user_id": identity.user_id,
                       "username": identity.username, "avatar_id": identity.avatar_id})
 
-    async def history_for_user(request: web.Request) -> web.Response:
-        user_id = _positive_int(request.query.get("user_id"), "user_id")
-        limit = _positive_int(request.query.get("limit", "20"), "limit", HISTORY_LIMIT_MAX)
-        game_type = request.query.get("game_type")
-        if game_type is not None and registry.get(game_type) is None:
-            return _json({"error": f"unknown game_type {game_type[:40]!r}"}, 400)
-        try:
-            games = await history.for_user(UserId(user_id), limit, game_type)
-        except DependencyUnavailable:
-            return _json({"error": "history is unavailable"}, 503)
-        return _json({"games": games})
-
-    async def history_for_room(request: web.Request) -> web.Response:
-        if len(request.match_info["room_id"]) > ROOM_ID_MAX:
-            raise _bad_request(f"a room id has at most {ROOM_ID_MAX} characters")
-        try:
-            game = await history.get(RoomId(request.match_info["room_id"]))
-        except DependencyUnavailable:
-            return _json({"error": "history is unavailable"}, 503)
-        if game is None:
-            return _json({"error": "no finished game with that room id"}, 404)
-        return _json(game)
-
     app.router.add_get("/", root)
     app.router.add_get("/games", games_page)
     app.router.add_get("/games/join/{code}", games_page)  # the code never enters the HTML
@@ -161,8 +137,7 @@ def build_app(
     _probe_routes(app, probes, lambda: {"connections": gateway.connection_count})
     app.router.add_get("/api/session", session)
     app.router.add_get("/api/games", game_catalogue)
-    app.router.add_get("/api/games/history", history_for_user)
-    app.router.add_get("/api/games/history/{room_id}", history_for_room)
+    records.add_routes(app, history)
     if (WEB_DIR / "static").is_dir():
         app.router.add_static("/static", WEB_DIR / "static")
     if dev_login is not None:

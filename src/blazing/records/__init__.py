@@ -1,0 +1,1 @@
+"""Players' records: stats, ratings, leaderboards and replays, built on game history."""
