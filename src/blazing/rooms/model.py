@@ -35,11 +35,6 @@ class ChatLine(msgspec.Struct, frozen=True, kw_only=True):
     sent_at: datetime
 
 
-class OutboxEntry(msgspec.Struct, frozen=True, kw_only=True):
-    key: str
-    envelope: msgspec.Raw  # the encoded bus envelope, republished as is
-
-
 class Room(msgspec.Struct, frozen=True, kw_only=True):
     room_id: RoomId
     room_name: str
@@ -65,10 +60,6 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     game_state: GameState | None = None
     chat: tuple[ChatLine, ...] = ()
     applied: tuple[str, ...] = ()  # recent command ids, for redelivery dedup
-    # Events of the last applied command, stored with the state they belong to so
-    # a command redelivered after a crash between commit and publish is published.
-    outbox_command: str = ""
-    outbox: tuple[OutboxEntry, ...] = ()
 
     @property
     def is_active(self) -> bool:

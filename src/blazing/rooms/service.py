@@ -4,6 +4,13 @@ finished games.
 
 It owns no room in memory: every command loads, applies and commits, so any
 number of instances can serve the same rooms (DESIGN.md "Consistency").
+
+A commit writes the change's events into the room's outbox in the same atomic
+write; they are published right after, and dropped from the outbox once the bus
+confirms them. When the bus does not confirm, the command still counts as applied
+(the player is not told otherwise): the events wait in the outbox, and the next
+commit of that room, or any instance's outbox loop once ``outbox_settle`` has
+passed, publishes them — before anything newer, so a room's events stay in order.
 """
 
 import asyncio
@@ -13,7 +20,7 @@ import logging
 from base64 import urlsafe_b64encode
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
@@ -47,9 +54,10 @@ from blazing.protocol.envelope import (
 from blazing.rooms import rules, views
 from blazing.rooms.archive import game_record
 from blazing.rooms.context import Context, Dice, RuleSettings
-from blazing.rooms.model import OutboxEntry, Room
+from blazing.rooms.model import Room
 from blazing.rooms.tx import Emit, Outcome
 from blazing.state.base import PresenceStore, RoomStore, plan_commit
+from blazing.supervision import Liveness, stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +77,10 @@ class ServiceSettings:
     room_list_limit: int = 200
     archive_retry_seconds: float = 5.0
     topics: Topics = field(default_factory=Topics)
+    outbox_interval: float = 0.5  # how often outboxes left unsent are looked for
+    # How long the committer has to publish a commit's events before any instance
+    # may send them again (and how long between two tries while the bus is down).
+    outbox_settle: float = 2.0
 
 
 def room_id_for(command_id: str) -> RoomId:
@@ -89,11 +101,15 @@ class GameService:
         dice: Dice,
         settings: ServiceSettings | None = None,
         clock: Clock = utc_now,
+        liveness: Liveness | None = None,
     ) -> None:
+        """``liveness`` learns when a loop of this service dies (the process then
+        reports it and exits, to be restarted)."""
         self._bus, self._store, self._history, self._presence = bus, store, history, presence
         self._dice = dice
         self._settings = settings or ServiceSettings()
         self._clock = clock
+        self._liveness = liveness or Liveness()
         self._tasks: list[asyncio.Task[None]] = []
         # Users of released gateways whose user_disconnected the bus has not taken yet.
         self._drops_to_send: list[tuple[UserId, GatewayId]] = []
@@ -102,21 +118,20 @@ class GameService:
     async def __aenter__(self) -> "GameService":
         topics = self._settings.topics
         subscription = await self._bus.subscribe(topics.commands, topics.service_group)
-        self._tasks = [
-            asyncio.create_task(consume(subscription, self.handle, concurrent_keys=True),
-                                name="service-commands"),
-            asyncio.create_task(self._fire_timers(), name="service-timers"),
-            asyncio.create_task(self._watch_gateways(), name="service-gateway-watch"),
-        ]
+        loops = {"command consumer": consume(subscription, self.handle, concurrent_keys=True),
+                 "timer loop": self._fire_timers(),
+                 "gateway watch": self._watch_gateways(),
+                 "outbox loop": self._drain_outboxes()}
+        self._tasks = []
+        for what, loop in loops.items():
+            task = asyncio.create_task(loop, name=f"service {what}")
+            self._liveness.watch(task, what)
+            self._tasks.append(task)
         self.ready.set()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks, liveness=self._liveness)
         self._tasks = []
 
     # --- commands ------------------------------------------------------------------
@@ -190,8 +205,10 @@ class GameService:
             if outcome.error is not None:
                 raise outcome.error
             if not outcome.changed:
-                if room is not None and room.outbox_command == command_id:
-                    await self._republish(room)
+                if room is not None and command_id in room.applied:
+                    # Redelivered after a crash or a rebalance: its events may still
+                    # wait in the outbox; send them now rather than at the next drain.
+                    await self._send_outbox(room.room_id, await self._store.outbox(room.room_id))
                 return
             try:
                 await self._commit(outcome, command_id, actor, ctx.now)
@@ -315,17 +332,64 @@ class GameService:
 
     async def _commit(self, outcome: Outcome, command_id: str, actor: Actor | None,
                       now: datetime) -> None:
-        after = outcome.after
-        room = after or outcome.before
+        """Commit the outcome with its events in the room's outbox, then send the
+        outbox. Raises only if the commit itself failed (``Conflict``,
+        ``DependencyUnavailable``): once it is written, the change counts as applied."""
+        room = outcome.after or outcome.before
         assert room is not None, "a commit concerns a room"
         # Every event of a room's command shares the room's key (one partition, in
         # order), whatever its audience: a joiner's room_state follows room_joined.
         envelopes = self._envelopes(command_id, outcome.emits, actor, now, room.room_id)
-        if after is not None:
-            after = msgspec.structs.replace(after, outbox_command=command_id, outbox=tuple(
-                OutboxEntry(key=key, envelope=msgspec.Raw(data)) for key, data in envelopes))
-        await self._store.commit(plan_commit(outcome.before, after))
-        await self._publish_all(envelopes)
+        unsent = await self._store.commit(plan_commit(
+            outcome.before, outcome.after, [data for _, data in envelopes],
+            now + timedelta(seconds=self._settings.outbox_settle)))
+        await self._send_outbox(room.room_id, unsent)
+
+    async def _send_outbox(self, room_id: RoomId, unsent: Sequence[bytes]) -> bool:
+        """Publish a room's unsent envelopes in order and drop them from its outbox
+        once the bus confirms them; True if it did. When the bus does not confirm,
+        they stay for a later try (by this or any instance)."""
+        if not unsent:
+            return True
+        try:
+            await self._publish_all([(room_id, data) for data in unsent])
+        except DependencyUnavailable as exc:
+            log.warning("events of room %s wait in its outbox: %s", room_id, exc)
+            return False
+        try:
+            await self._store.outbox_sent(room_id, unsent[-1])
+        except DependencyUnavailable as exc:  # they are sent again later: harmless
+            log.warning("outbox of room %s not marked sent: %s", room_id, exc)
+        return True
+
+    async def _drain_outboxes(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.outbox_interval)
+            try:
+                await self.drain_outboxes()
+            except DependencyUnavailable as exc:
+                log.warning("outboxes not looked at: %s", exc)
+            except Exception:
+                log.exception("outbox loop error")
+
+    async def drain_outboxes(self, limit: int = 100) -> int:
+        """Send the outboxes whose events were not confirmed within
+        ``outbox_settle`` of their commit (the committer crashed, or the bus did not
+        take them); safe to run on every instance at once. Returns how many
+        envelopes the bus confirmed."""
+        now = self._clock()
+        rooms = await self._store.claim_outboxes(
+            now, now + timedelta(seconds=self._settings.outbox_settle), limit)
+
+        async def send(room_id: RoomId) -> int:
+            unsent = await self._store.outbox(room_id)
+            return len(unsent) if await self._send_outbox(room_id, unsent) else 0
+
+        sent = sum(await asyncio.gather(*map(send, rooms)))
+        if sent:
+            metrics.OUTBOX_REPUBLISHED.inc(sent)
+            log.info("sent %d events left in outboxes", sent)
+        return sent
 
     async def _archive(self, room: Room) -> bool:
         """Write an ended game to history (idempotent); False if the store is down."""
@@ -338,9 +402,6 @@ class GameService:
             log.warning("history for %s not recorded yet (%s); will retry", room.room_id, exc)
             return False
         return True
-
-    async def _republish(self, room: Room) -> None:
-        await self._publish_all([(e.key, bytes(e.envelope)) for e in room.outbox])
 
     def _envelopes(self, command_id: str, emits: Sequence[Emit], actor: Actor | None,
                    now: datetime, key: str) -> list[tuple[str, bytes]]:

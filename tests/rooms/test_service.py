@@ -1,0 +1,203 @@
+"""The game service between a commit and its publish: every committed change's
+events reach the bus at least once, whatever fails in between, and a player is
+never told "not applied" for a command that was applied.
+
+The bus is the real in-process one with its events topic switched off for a while,
+as a broker that goes away right after the store took the commit."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+import pytest
+
+from blazing.bus.base import Message, Subscription
+from blazing.bus.memory import MemoryBus
+from blazing.errors import DependencyUnavailable
+from blazing.history.sqlite import SqliteHistory
+from blazing.ids import GatewayId, SocketId, UserId
+from blazing.protocol import client as cmd
+from blazing.protocol.codec import encode
+from blazing.protocol.envelope import Actor, Envelope, Topics, encode_envelope
+from blazing.rooms.context import RandomDice, RuleSettings
+from blazing.rooms.service import GameService, ServiceSettings
+from blazing.state.memory import MemoryPresence, MemoryRoomStore
+from tests.conftest import TIME_UNIT
+
+TOPICS = Topics()
+WAIT = 20 * TIME_UNIT
+
+
+class SwitchableBus(MemoryBus):
+    """The in-process bus, whose events topic refuses sends while ``events_down``
+    is set, or for the next ``refuse_next`` sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events_down = False
+        self.refuse_next = 0
+
+    async def publish_many(self, topic: str, messages: Sequence[tuple[str, bytes]]) -> None:
+        if topic == TOPICS.events and (self.events_down or self.refuse_next > 0):
+            self.refuse_next = max(0, self.refuse_next - 1)
+            raise DependencyUnavailable("events topic refused the send")
+        await super().publish_many(topic, messages)
+
+
+def command(user: int, message: cmd.ClientMessage) -> bytes:
+    actor = Actor(user_id=UserId(user), username=f"user{user}", avatar_id=None,
+                  socket_id=SocketId(f"sock{user}"), gateway_id=GatewayId("gw-test"))
+    return encode_envelope(Envelope(
+        event_id=uuid.uuid4().hex, event_type=str(message.__struct_config__.tag),
+        timestamp=datetime.now(UTC), actor=actor, audience=None,
+        payload=msgspec.Raw(encode(message))))
+
+
+class Events:
+    """What a gateway would see on the events topic, decoded."""
+
+    def __init__(self, subscription: Subscription) -> None:
+        self.seen: list[dict[str, Any]] = []
+        self._arrived = asyncio.Condition()
+        self._task = asyncio.create_task(self._read(subscription))
+
+    async def _read(self, subscription: Subscription) -> None:
+        message: Message
+        async for message in subscription:
+            envelope = msgspec.json.decode(message.value)
+            async with self._arrived:
+                self.seen.append({**envelope["payload"], "_event_id": envelope["event_id"],
+                                  "_audience": envelope["audience"]["type"]})
+                self._arrived.notify_all()
+
+    async def wait_for(self, type: str, timeout: float = WAIT, **fields: Any) -> dict[str, Any]:
+        def found() -> dict[str, Any] | None:
+            return next((e for e in self.seen if e["type"] == type and all(
+                e.get(k) == v for k, v in fields.items())), None)
+
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(lambda: found() is not None)
+        event = found()
+        assert event is not None
+        return event
+
+    def of_type(self, type: str) -> list[dict[str, Any]]:
+        return [e for e in self.seen if e["type"] == type]
+
+    def close(self) -> None:
+        self._task.cancel()
+
+
+@pytest.fixture
+async def bus() -> SwitchableBus:
+    return SwitchableBus()
+
+
+@pytest.fixture
+async def events(bus: SwitchableBus) -> AsyncIterator[Events]:
+    seen = Events(await bus.subscribe(TOPICS.events, "gateway-test"))
+    yield seen
+    seen.close()
+
+
+def service_settings(turn_seconds: float = 30.0) -> ServiceSettings:
+    return ServiceSettings(rules=RuleSettings(turn_seconds=turn_seconds),
+                           timer_interval=0.02, outbox_interval=0.02,
+                           outbox_settle=2 * TIME_UNIT)
+
+
+@pytest.fixture
+async def service_of(bus: SwitchableBus) -> AsyncIterator[Any]:
+    async with MemoryRoomStore() as store, SqliteHistory(":memory:") as history:
+        services: list[GameService] = []
+
+        async def start(settings: ServiceSettings) -> GameService:
+            service = GameService(bus=bus, store=store, history=history,
+                                  presence=MemoryPresence(), dice=RandomDice.seeded(3),
+                                  settings=settings)
+            services.append(await service.__aenter__())
+            return service
+
+        yield start
+        for service in services:
+            await service.__aexit__(None, None, None)
+
+
+async def started_game(bus: SwitchableBus, events: Events) -> tuple[str, int]:
+    await bus.publish(TOPICS.commands, "user:1", command(1, cmd.CreateRoom(
+        game_type="bigger_dice", room_name="Outbox")))
+    room_id = str((await events.wait_for("room_created"))["room_id"])
+    for user, message in ((2, cmd.JoinRoom(room_id=room_id)), (1, cmd.Ready(room_id=room_id)),
+                          (2, cmd.Ready(room_id=room_id))):
+        await bus.publish(TOPICS.commands, room_id, command(user, message))
+    started = await events.wait_for("game_started", room_id=room_id)
+    return room_id, int(started["first_turn"])
+
+
+def room_seqs(events: Events, room_id: str) -> list[int]:
+    """The seq of every room event of ``room_id`` as it came off the bus."""
+    return [e["seq"] for e in events.seen
+            if e.get("room_id") == room_id and e["_audience"] == "room"]
+
+
+async def test_a_command_whose_publish_failed_is_not_reported_as_not_applied(
+        bus: SwitchableBus, events: Events, service_of: Any) -> None:
+    await service_of(service_settings())
+    room_id, first = await started_game(bus, events)
+    bus.refuse_next = 1  # the broker drops the first send after the commit, then is back
+    await bus.publish(TOPICS.commands, room_id, command(first, cmd.Roll(
+        room_id=room_id, request_id="the-roll")))
+    rolled = await events.wait_for("bigger_dice.rolled", room_id=room_id)
+    assert rolled["player_id"] == first
+    await events.wait_for("turn_changed", room_id=room_id, turn_number=2)
+    assert [e for e in events.of_type("error") if e.get("request_id") == "the-roll"] == []
+
+
+async def test_events_of_a_committed_command_are_sent_once_the_bus_is_back_without_redelivery(
+        bus: SwitchableBus, events: Events, service_of: Any) -> None:
+    await service_of(service_settings())
+    room_id, first = await started_game(bus, events)
+    bus.events_down = True
+    await bus.publish(TOPICS.commands, room_id, command(first, cmd.Roll(room_id=room_id)))
+    await asyncio.sleep(5 * TIME_UNIT)  # the outage lasts a while (no command comes again)
+    assert events.of_type("bigger_dice.rolled") == []
+    bus.events_down = False
+    turn = await events.wait_for("turn_changed", room_id=room_id, turn_number=2)
+    second = int(turn["current_turn"])
+    await bus.publish(TOPICS.commands, room_id, command(second, cmd.Roll(room_id=room_id)))
+    await events.wait_for("turn_changed", room_id=room_id, turn_number=3)
+    seqs = room_seqs(events, room_id)
+    assert sorted(set(seqs)) == list(range(1, max(seqs) + 1)), f"a gap in {seqs}"
+    firsts = [seqs.index(s) for s in sorted(set(seqs))]
+    assert firsts == sorted(firsts), f"out of order: {seqs}"
+    assert events.of_type("error") == []
+
+
+async def test_a_later_commit_sends_the_earlier_unsent_events_first(
+        bus: SwitchableBus, events: Events, service_of: Any) -> None:
+    # No drain loop to help: the next command of the room must carry them.
+    await service_of(ServiceSettings(timer_interval=0.02, outbox_interval=3600.0,
+                                     outbox_settle=3600.0))
+    room_id, first = await started_game(bus, events)
+    bus.refuse_next = 1
+    await bus.publish(TOPICS.commands, room_id, command(first, cmd.Roll(room_id=room_id)))
+    await bus.publish(TOPICS.commands, room_id, command(3, cmd.Spectate(room_id=room_id)))
+    await events.wait_for("spectator_joined", room_id=room_id)
+    seqs = room_seqs(events, room_id)
+    assert seqs == sorted(seqs) and sorted(set(seqs)) == list(range(1, max(seqs) + 1)), seqs
+
+
+async def test_a_timer_commit_whose_publish_failed_is_sent_once_the_bus_is_back(
+        bus: SwitchableBus, events: Events, service_of: Any) -> None:
+    await service_of(service_settings(turn_seconds=3 * TIME_UNIT))
+    room_id, first = await started_game(bus, events)
+    bus.events_down = True
+    await asyncio.sleep(6 * TIME_UNIT)  # the turn deadline passes during the outage
+    bus.events_down = False
+    rolled = await events.wait_for("bigger_dice.rolled", room_id=room_id)
+    assert (rolled["player_id"], rolled.get("auto")) == (first, True)
+    seqs = room_seqs(events, room_id)
+    assert sorted(set(seqs)) == list(range(1, max(seqs) + 1)), f"a gap in {seqs}"
