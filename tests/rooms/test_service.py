@@ -24,6 +24,7 @@ from blazing.protocol.codec import encode
 from blazing.protocol.envelope import Actor, Envelope, Topics, encode_envelope
 from blazing.rooms.context import RandomDice, RuleSettings
 from blazing.rooms.service import GameService, ServiceSettings
+from blazing.state.base import CommitPlan
 from blazing.state.memory import MemoryPresence, MemoryRoomStore
 from tests.conftest import TIME_UNIT
 
@@ -109,9 +110,28 @@ def service_settings(turn_seconds: float = 30.0) -> ServiceSettings:
                            outbox_settle=2 * TIME_UNIT)
 
 
+class LosingRepliesStore(MemoryRoomStore):
+    """The in-process store, whose next ``lose_replies`` commits are written but
+    answered with a failure, as when the connection drops before the reply."""
+
+    lose_replies = 0
+
+    async def commit(self, plan: CommitPlan) -> list[bytes]:
+        unsent = await super().commit(plan)
+        if self.lose_replies > 0:
+            self.lose_replies -= 1
+            raise DependencyUnavailable("connection lost before the reply")
+        return unsent
+
+
 @pytest.fixture
-async def service_of(bus: SwitchableBus) -> AsyncIterator[Any]:
-    async with MemoryRoomStore() as store, SqliteHistory(":memory:") as history:
+async def store() -> LosingRepliesStore:
+    return LosingRepliesStore()
+
+
+@pytest.fixture
+async def service_of(bus: SwitchableBus, store: LosingRepliesStore) -> AsyncIterator[Any]:
+    async with SqliteHistory(":memory:") as history:
         services: list[GameService] = []
 
         async def start(settings: ServiceSettings) -> GameService:
@@ -201,3 +221,15 @@ async def test_a_timer_commit_whose_publish_failed_is_sent_once_the_bus_is_back(
     assert (rolled["player_id"], rolled.get("auto")) == (first, True)
     seqs = room_seqs(events, room_id)
     assert sorted(set(seqs)) == list(range(1, max(seqs) + 1)), f"a gap in {seqs}"
+
+
+async def test_a_command_whose_commit_reply_was_lost_is_not_reported_as_not_applied(
+        bus: SwitchableBus, events: Events, store: LosingRepliesStore,
+        service_of: Any) -> None:
+    await service_of(service_settings())
+    room_id, first = await started_game(bus, events)
+    store.lose_replies = 1
+    await bus.publish(TOPICS.commands, room_id, command(first, cmd.Roll(
+        room_id=room_id, request_id="the-roll")))
+    await events.wait_for("turn_changed", room_id=room_id, turn_number=2)  # from the outbox
+    assert [e for e in events.of_type("error") if e.get("request_id") == "the-roll"] == []

@@ -214,8 +214,21 @@ class GameService:
                 await self._commit(outcome, command_id, actor, ctx.now)
             except Conflict:
                 continue
+            except DependencyUnavailable:
+                # The write may have happened with only its reply lost: then it is
+                # applied (its events wait in the outbox) and must not be denied.
+                if not await self._was_applied(room_id, command_id):
+                    raise
             return
         raise ServerFault(f"command {command_id} kept conflicting")
+
+    async def _was_applied(self, room_id: RoomId | None, command_id: str) -> bool:
+        """Whether the store shows the command applied (False if it cannot tell)."""
+        try:
+            room = await self._store.load(room_id) if room_id else None
+        except DependencyUnavailable:
+            return False
+        return room is not None and command_id in room.applied
 
     async def _context(self, command_id: str, command: ServiceCommand,
                        actor: Actor) -> Context:
