@@ -73,7 +73,8 @@ async def outage_mid_game(cluster: Cluster, name: str, dependency: str) -> None:
         try:
             await mover.send("bigger_dice.roll", room_id=room_id, request_id="in-outage")
             error = await mover.expect("error", timeout=SLOW)
-            assert error["code"] == "SERVICE_UNAVAILABLE"
+            assert (error["code"], error.get("request_id")) == ("SERVICE_UNAVAILABLE",
+                                                                 "in-outage")
             body = await wait_ready(gw_a, 503)
             assert dependency in body["failing"]
         finally:

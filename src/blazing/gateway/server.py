@@ -309,7 +309,8 @@ class Gateway:
                 metrics.commands_of(reaction.command_type or "").inc()
             except DependencyUnavailable:
                 conn.push(session.error_frame(ErrorCode.SERVICE_UNAVAILABLE,
-                                              "the game service cannot be reached; try again"))
+                                              "the game service cannot be reached; try again",
+                                              reaction.request_id))
         if reaction.close is not None:
             conn.close_soon(*reaction.close)
 
