@@ -2,7 +2,9 @@
 
 Routes:
 ``GET /ws/games`` WebSocket; ``GET /games`` the page; ``GET /static/*``;
-``GET /healthz`` liveness; ``GET /readyz`` dependencies; ``GET /api/session``
+``GET /healthz`` liveness (503 once the process found itself broken beyond repair
+and is exiting); ``GET /readyz`` whether it can do its work now (its dependencies
+answer and its bus clients work); ``GET /api/session``
 who the cookie says you are; ``POST /api/dev/login`` / ``POST /api/dev/logout``
 (dev login only); ``GET /api/games/history?user_id=&limit=`` and
 ``GET /api/games/history/{room_id}`` (public).
@@ -24,6 +26,7 @@ from blazing.gateway.auth import AuthError, TokenVerifier, issue_token
 from blazing.gateway.server import AUTH_COOKIE, WS_PATH, Gateway
 from blazing.history.base import HistoryStore
 from blazing.ids import RoomId, UserId
+from blazing.supervision import Liveness
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,7 @@ def build_app(
     verifier: TokenVerifier,
     probes: dict[str, Probe],
     dev_login: DevLogin | None,
+    liveness: Liveness | None = None,
 ) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
 
@@ -107,7 +111,7 @@ def build_app(
     app.router.add_get("/", root)
     app.router.add_get("/games", games_page)
     app.router.add_get(WS_PATH, websocket_handler(gateway))
-    _probe_routes(app, probes, lambda: {"connections": gateway.connection_count})
+    _probe_routes(app, probes, lambda: {"connections": gateway.connection_count}, liveness)
     app.router.add_get("/api/session", session)
     app.router.add_get("/api/games/history", history_for_user)
     app.router.add_get("/api/games/history/{room_id}", history_for_room)
@@ -119,14 +123,19 @@ def build_app(
 
 
 def _probe_routes(app: web.Application, probes: dict[str, Probe],
-                  extra: Callable[[], dict[str, object]] = dict) -> None:
+                  extra: Callable[[], dict[str, object]] = dict,
+                  liveness: Liveness | None = None) -> None:
     """/healthz, /readyz and /metrics, shared by gateways and game services."""
 
     async def healthz(request: web.Request) -> web.Response:
+        if liveness is not None and liveness.reason is not None:
+            return _json({"status": "failed", "reason": liveness.reason}, status=503)
         return _json({"status": "ok"})
 
     async def readyz(request: web.Request) -> web.Response:
         failing: dict[str, str] = {}
+        if liveness is not None and liveness.reason is not None:
+            failing["process"] = liveness.reason
         for name, probe in probes.items():
             try:
                 await probe()
@@ -145,10 +154,11 @@ def _probe_routes(app: web.Application, probes: dict[str, Probe],
     app.router.add_get("/metrics", metrics_page)
 
 
-def build_probe_app(probes: dict[str, Probe]) -> web.Application:
+def build_probe_app(probes: dict[str, Probe],
+                    liveness: Liveness | None = None) -> web.Application:
     """The HTTP face of a game service: health, readiness and metrics only."""
     app = web.Application()
-    _probe_routes(app, probes)
+    _probe_routes(app, probes, liveness=liveness)
     return app
 
 
