@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 import msgspec
+from bson.int64 import Int64
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -60,7 +61,12 @@ def _escape(value: Any, in_array: bool = False) -> Any:
 
 
 def _unescape(value: Any) -> Any:
-    """Undo :func:`_escape`."""
+    """Undo :func:`_escape`, and give every integer back as a plain ``int``: PyMongo
+    reads an integer past 32 bits as ``bson.Int64`` (an ``int`` subclass), which
+    msgspec, and so the history API, refuses to encode. Typed fields are converted
+    anyway; the free-form ``rounds`` are not, so it is done here for all."""
+    if isinstance(value, Int64):
+        return int(value)
     if isinstance(value, list):
         return [_unescape(v) for v in value]
     if isinstance(value, dict):
