@@ -268,8 +268,17 @@ class GameService:
     async def _fire_timers(self) -> None:
         while True:
             try:
-                for room_id in await self._store.due(self._clock(), limit=100):
-                    await self.fire(room_id)
+                due = await self._store.due(self._clock(), limit=100)
+                # Rooms at once: one room waiting on a dependency (a history write, a
+                # publish the bus is slow to confirm) must not hold the others' timers.
+                for room_id, outcome in zip(due, await asyncio.gather(
+                        *map(self.fire, due), return_exceptions=True), strict=True):
+                    if isinstance(outcome, DependencyUnavailable):
+                        log.warning("timers of %s paused: %s", room_id, outcome)
+                    elif isinstance(outcome, Exception):
+                        log.error("timers of %s failed", room_id, exc_info=outcome)
+                    elif isinstance(outcome, BaseException):
+                        raise outcome
             except DependencyUnavailable as exc:
                 log.warning("timers paused: %s", exc)
             except Exception:
