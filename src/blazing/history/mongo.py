@@ -32,6 +32,10 @@ from blazing.ids import RoomId, UserId
 COLLECTION = "game_history"
 DEFAULT_DATABASE = "blazing"
 DEFAULT_TIMEOUT_MS = 3000
+# How long a reply may take. A server that takes a request and never answers must not
+# hold its caller (the game service's timer loop records finished games) for good;
+# generous, as creating an index over many documents at start takes a while.
+REPLY_TIMEOUT_MS = 10_000
 # FerretDB v1 rejects an array directly inside an array ("nested arrays are not
 # supported"). The games' own records avoid them, but a record is free-form per game,
 # so any such inner array is stored wrapped in a one-field document and unwrapped on
@@ -96,14 +100,17 @@ class MongoHistory:
     def __init__(self, url: str, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
         """``url`` is ``mongodb://host:port/database`` (database defaults to
         ``blazing``); ``timeout_ms`` bounds server selection and connecting, so an
-        outage surfaces as ``DependencyUnavailable`` quickly."""
+        outage surfaces as ``DependencyUnavailable`` quickly; a reply that does not
+        come within :data:`REPLY_TIMEOUT_MS` is one too."""
         self._client: AsyncMongoClient[Document] = AsyncMongoClient(
             url,
             tz_aware=True,
             tzinfo=UTC,
             serverSelectionTimeoutMS=timeout_ms,
             connectTimeoutMS=timeout_ms,
-            # No client-side timeout on a reply: creating indexes can be slow.
+            # Not timeoutMS: with it, server selection waits that long too, and an
+            # outage takes longer to show.
+            socketTimeoutMS=REPLY_TIMEOUT_MS,
         )
         database = self._client.get_default_database(DEFAULT_DATABASE)
         self._games: AsyncCollection[Document] = database[COLLECTION]
