@@ -10,6 +10,7 @@ who the cookie says you are; ``POST /api/dev/login`` / ``POST /api/dev/logout``
 ``GET /api/games/history/{room_id}`` (public).
 """
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent
 HISTORY_LIMIT_MAX = 100
+PROBE_TIMEOUT = 2.0  # seconds a readiness probe may take before it counts as failing
 DEV_TOKEN_TTL = 7 * 24 * 3600
 
 Probe = Callable[[], Awaitable[None]]
@@ -132,15 +134,24 @@ def _probe_routes(app: web.Application, probes: dict[str, Probe],
             return _json({"status": "failed", "reason": liveness.reason}, status=503)
         return _json({"status": "ok"})
 
+    async def check(probe: Probe) -> str | None:
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT):
+                await probe()
+        except DependencyUnavailable as exc:
+            return str(exc)
+        except TimeoutError:
+            return f"no answer within {PROBE_TIMEOUT:g} s"
+        return None
+
     async def readyz(request: web.Request) -> web.Response:
         failing: dict[str, str] = {}
         if liveness is not None and liveness.reason is not None:
             failing["process"] = liveness.reason
-        for name, probe in probes.items():
-            try:
-                await probe()
-            except DependencyUnavailable as exc:
-                failing[name] = str(exc)
+        # All at once, each bounded: a dependency that hangs is as good as down.
+        answers = await asyncio.gather(*map(check, probes.values()))
+        failing.update({name: why for name, why in zip(probes, answers, strict=True)
+                        if why is not None})
         if failing:
             return _json({"status": "unavailable", "failing": failing}, status=503)
         return _json({"status": "ready", **extra()})
