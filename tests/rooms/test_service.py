@@ -18,7 +18,7 @@ from blazing.bus.base import Message, Subscription
 from blazing.bus.memory import MemoryBus
 from blazing.errors import DependencyUnavailable
 from blazing.history.sqlite import SqliteHistory
-from blazing.ids import GatewayId, SocketId, UserId
+from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.protocol import client as cmd
 from blazing.protocol.codec import encode
 from blazing.protocol.envelope import Actor, Envelope, Topics, encode_envelope
@@ -146,10 +146,12 @@ async def service_of(bus: SwitchableBus, store: LosingRepliesStore) -> AsyncIter
             await service.__aexit__(None, None, None)
 
 
-async def started_game(bus: SwitchableBus, events: Events) -> tuple[str, int]:
+async def started_game(bus: SwitchableBus, events: Events,
+                       name: str = "Outbox") -> tuple[str, int]:
+    """A game between users 1 and 2 (their first: a finished game frees them)."""
     await bus.publish(TOPICS.commands, "user:1", command(1, cmd.CreateRoom(
-        game_type="bigger_dice", room_name="Outbox")))
-    room_id = str((await events.wait_for("room_created"))["room_id"])
+        game_type="bigger_dice", room_name=name)))
+    room_id = str((await events.wait_for("room_created", room_name=name))["room_id"])
     for user, message in ((2, cmd.JoinRoom(room_id=room_id)), (1, cmd.Ready(room_id=room_id)),
                           (2, cmd.Ready(room_id=room_id))):
         await bus.publish(TOPICS.commands, room_id, command(user, message))
@@ -233,3 +235,65 @@ async def test_a_command_whose_commit_reply_was_lost_is_not_reported_as_not_appl
         room_id=room_id, request_id="the-roll")))
     await events.wait_for("turn_changed", room_id=room_id, turn_number=2)  # from the outbox
     assert [e for e in events.of_type("error") if e.get("request_id") == "the-roll"] == []
+
+
+class BrokenConsumerBus(MemoryBus):
+    """The in-process bus, whose subscriptions fail for good, as a consumer fenced
+    out of its group."""
+
+    async def subscribe(self, topic: str, group: str) -> Any:
+        subscription = await super().subscribe(topic, group)
+
+        async def next_batch(max_messages: int) -> list[Message]:
+            raise DependencyUnavailable("kafka fetch: GroupAuthorizationFailedError")
+
+        subscription.next_batch = next_batch  # type: ignore[method-assign]
+        return subscription
+
+
+async def test_a_consume_loop_that_dies_fails_the_process() -> None:
+    from blazing.supervision import Liveness
+
+    liveness = Liveness()
+    async with MemoryRoomStore() as store, SqliteHistory(":memory:") as history:
+        service = GameService(bus=BrokenConsumerBus(), store=store, history=history,
+                              presence=MemoryPresence(), dice=RandomDice.seeded(1),
+                              settings=service_settings(), liveness=liveness)
+        async with service:
+            await asyncio.wait_for(liveness.failed.wait(), WAIT)
+    assert liveness.reason is not None and "command consumer stopped" in liveness.reason
+
+
+class StuckHistory(SqliteHistory):
+    """The in-process history store, whose writes wait until ``release`` is set (a
+    history server that takes the request and does not answer)."""
+
+    def __init__(self) -> None:
+        super().__init__(":memory:")
+        self.release = asyncio.Event()
+        self.writes = 0
+
+    async def record(self, game: Any) -> None:
+        self.writes += 1
+        await self.release.wait()
+        await super().record(game)
+
+
+async def test_a_history_write_that_hangs_holds_no_other_rooms_timers(
+        bus: SwitchableBus, events: Events) -> None:
+    fast = service_settings(turn_seconds=0.05)  # every turn is an auto-roll at once
+    async with MemoryRoomStore() as store, StuckHistory() as history:
+        service = GameService(bus=bus, store=store, history=history,
+                              presence=MemoryPresence(), dice=RandomDice.seeded(5),
+                              settings=fast)
+        async with service:
+            first, _ = await started_game(bus, events)
+            await events.wait_for("game_ended", room_id=first)  # its history write hangs
+            second, _ = await started_game(bus, events, "Second")
+            ended = await events.wait_for("game_ended", room_id=second)
+            assert ended["reason"] == "won"
+            assert history.writes >= 1 and not history.release.is_set()
+            history.release.set()
+            async with asyncio.timeout(WAIT):
+                while await history.get(RoomId(first)) is None:  # noqa: ASYNC110 - polled
+                    await asyncio.sleep(0.02)

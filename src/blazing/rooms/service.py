@@ -76,6 +76,9 @@ class ServiceSettings:
     gateway_ttl: float = 15.0  # a gateway silent this long is dead: release its sockets
     room_list_limit: int = 200
     archive_retry_seconds: float = 5.0
+    # How long one instance has to write a game's history before another may try;
+    # above the history store's own reply timeout.
+    archive_claim_seconds: float = 15.0
     topics: Topics = field(default_factory=Topics)
     outbox_interval: float = 0.5  # how often outboxes left unsent are looked for
     # How long the committer has to publish a commit's events before any instance
@@ -266,24 +269,35 @@ class GameService:
     # --- timers --------------------------------------------------------------------
 
     async def _fire_timers(self) -> None:
-        while True:
-            try:
-                due = await self._store.due(self._clock(), limit=100)
-                # Rooms at once: one room waiting on a dependency (a history write, a
-                # publish the bus is slow to confirm) must not hold the others' timers.
-                for room_id, outcome in zip(due, await asyncio.gather(
-                        *map(self.fire, due), return_exceptions=True), strict=True):
-                    if isinstance(outcome, DependencyUnavailable):
-                        log.warning("timers of %s paused: %s", room_id, outcome)
-                    elif isinstance(outcome, Exception):
-                        log.error("timers of %s failed", room_id, exc_info=outcome)
-                    elif isinstance(outcome, BaseException):
-                        raise outcome
-            except DependencyUnavailable as exc:
-                log.warning("timers paused: %s", exc)
-            except Exception:
-                log.exception("timer loop error")
-            await asyncio.sleep(self._settings.timer_interval)
+        # Each room fires in a task of its own, and the loop does not wait for it: a
+        # room waiting on a dependency (a history write, a publish the bus is slow to
+        # confirm) must not hold the other rooms' timers. A room already firing here
+        # is not fired again meanwhile.
+        firing: dict[RoomId, asyncio.Task[None]] = {}
+        try:
+            while True:
+                try:
+                    due = await self._store.due(self._clock(), limit=100 + len(firing))
+                except DependencyUnavailable as exc:
+                    log.warning("timers paused: %s", exc)
+                    due = []
+                for room_id in due:
+                    if room_id not in firing:
+                        firing[room_id] = asyncio.create_task(self._fire_one(room_id, firing))
+                await asyncio.sleep(self._settings.timer_interval)
+        finally:
+            await stop_tasks(list(firing.values()))
+
+    async def _fire_one(self, room_id: RoomId,
+                        firing: dict[RoomId, "asyncio.Task[None]"]) -> None:
+        try:
+            await self.fire(room_id)
+        except DependencyUnavailable as exc:
+            log.warning("timers of %s paused: %s", room_id, exc)
+        except Exception:
+            log.exception("timers of %s failed", room_id)
+        finally:
+            firing.pop(room_id, None)
 
     async def _watch_gateways(self) -> None:
         while True:
@@ -336,10 +350,19 @@ class GameService:
                 return
             ctx = Context(now=self._clock(), dice=self._dice, settings=self._settings.rules)
             if room.archive_due is not None and room.archive_due <= ctx.now:
-                ok = await self._archive(room)
-                after = rules.archived(room, ok, ctx, self._settings.archive_retry_seconds)
-                with contextlib.suppress(Conflict):  # someone else did it; look again
-                    await self._store.commit(plan_commit(room, after))
+                # Claim the write first: one instance writes a game's history at a time,
+                # so a slow history server is not written twice as hard. A claimer that
+                # dies leaves it due again once the claim runs out.
+                claim = rules.archived(room, False, ctx, self._settings.archive_claim_seconds)
+                try:
+                    await self._store.commit(plan_commit(room, claim))
+                except Conflict:
+                    continue  # another instance claimed it, or the room moved: look again
+                ok = await self._archive(claim)
+                ctx = Context(now=self._clock(), dice=self._dice, settings=self._settings.rules)
+                after = rules.archived(claim, ok, ctx, self._settings.archive_retry_seconds)
+                with contextlib.suppress(Conflict):  # the room moved meanwhile; look again
+                    await self._store.commit(plan_commit(claim, after))
                 continue
             outcome = rules.tick(room, ctx)
             if not outcome.changed:
