@@ -156,6 +156,12 @@ class Backends:
         return {"bus": self.bus.ping, "state": self.store.ping, "history": self.history.ping}
 
 
+# Without history a process still plays games (finished ones are recorded once it is
+# back; only the history API fails): it stays ready, marked degraded, so that a load
+# balancer does not pull every gateway out because of it.
+OPTIONAL_PROBES = frozenset({"history"})
+
+
 # Periods that loops sleep for (zero or less would spin), and deadlines.
 POSITIVE_PERIODS = {"GATEWAY_TTL": "gateway_ttl", "TIMER_INTERVAL": "timer_interval",
                     "SHUTDOWN_TIMEOUT": "shutdown_timeout"}
@@ -218,7 +224,8 @@ async def _serve_gateway(stack: AsyncExitStack, backends: Backends, settings: Se
         options=gateway_options(settings), liveness=liveness,
     ))
     app = build_app(gateway=gateway, history=backends.history, verifier=verifier,
-                    probes=backends.probes, dev_login=dev_login, liveness=liveness)
+                    probes=backends.probes, dev_login=dev_login, liveness=liveness,
+                    optional=OPTIONAL_PROBES)
     port = await stack.enter_async_context(_serving(app, settings, gateway))
     return Running(settings.host, port, gateway, service, backends.store, dev_login, liveness)
 
@@ -264,7 +271,7 @@ async def game_service_only(settings: Settings, *, dice: Dice | None = None,
         backends = await _open_backends(stack, settings, clock)
         service = await stack.enter_async_context(
             _service(backends, settings, dice, clock, liveness))
-        app = build_probe_app(backends.probes, liveness)
+        app = build_probe_app(backends.probes, liveness, OPTIONAL_PROBES)
         port = await stack.enter_async_context(_serving(app, settings, None))
         yield Running(settings.host, port, None, service, backends.store, None, liveness)
 

@@ -3,8 +3,10 @@
 Routes:
 ``GET /ws/games`` WebSocket; ``GET /games`` the page; ``GET /static/*``;
 ``GET /healthz`` liveness (503 once the process found itself broken beyond repair
-and is exiting); ``GET /readyz`` whether it can do its work now (its dependencies
-answer and its bus clients work); ``GET /api/session``
+and is exiting); ``GET /readyz`` whether it can do its work now: 503 naming what
+fails when a dependency it cannot work without (bus, state) does not answer or its
+bus clients do not work; 200 with ``degraded`` when only an optional one (history)
+fails; ``GET /api/session``
 who the cookie says you are; ``POST /api/dev/login`` / ``POST /api/dev/logout``
 (dev login only); ``GET /api/games/history?user_id=&limit=`` and
 ``GET /api/games/history/{room_id}`` (public).
@@ -64,7 +66,9 @@ def build_app(
     probes: dict[str, Probe],
     dev_login: DevLogin | None,
     liveness: Liveness | None = None,
+    optional: frozenset[str] = frozenset(),
 ) -> web.Application:
+    """``optional`` names the probes whose failure leaves the process ready (degraded)."""
     app = web.Application(client_max_size=64 * 1024)
 
     async def games_page(request: web.Request) -> web.StreamResponse:
@@ -113,7 +117,8 @@ def build_app(
     app.router.add_get("/", root)
     app.router.add_get("/games", games_page)
     app.router.add_get(WS_PATH, websocket_handler(gateway))
-    _probe_routes(app, probes, lambda: {"connections": gateway.connection_count}, liveness)
+    _probe_routes(app, probes, lambda: {"connections": gateway.connection_count}, liveness,
+                  optional)
     app.router.add_get("/api/session", session)
     app.router.add_get("/api/games/history", history_for_user)
     app.router.add_get("/api/games/history/{room_id}", history_for_room)
@@ -126,7 +131,8 @@ def build_app(
 
 def _probe_routes(app: web.Application, probes: dict[str, Probe],
                   extra: Callable[[], dict[str, object]] = dict,
-                  liveness: Liveness | None = None) -> None:
+                  liveness: Liveness | None = None,
+                  optional: frozenset[str] = frozenset()) -> None:
     """/healthz, /readyz and /metrics, shared by gateways and game services."""
 
     async def healthz(request: web.Request) -> web.Response:
@@ -150,11 +156,15 @@ def _probe_routes(app: web.Application, probes: dict[str, Probe],
             failing["process"] = liveness.reason
         # All at once, each bounded: a dependency that hangs is as good as down.
         answers = await asyncio.gather(*map(check, probes.values()))
-        failing.update({name: why for name, why in zip(probes, answers, strict=True)
-                        if why is not None})
+        down = {name: why for name, why in zip(probes, answers, strict=True)
+                if why is not None}
+        failing.update({name: why for name, why in down.items() if name not in optional})
+        degraded = {name: why for name, why in down.items() if name in optional}
         if failing:
-            return _json({"status": "unavailable", "failing": failing}, status=503)
-        return _json({"status": "ready", **extra()})
+            return _json({"status": "unavailable", "failing": failing, "degraded": degraded},
+                         status=503)
+        return _json({"status": "ready", **({"degraded": degraded} if degraded else {}),
+                      **extra()})
 
     async def metrics_page(request: web.Request) -> web.Response:
         return web.Response(body=metrics.generate_latest(),
@@ -165,11 +175,11 @@ def _probe_routes(app: web.Application, probes: dict[str, Probe],
     app.router.add_get("/metrics", metrics_page)
 
 
-def build_probe_app(probes: dict[str, Probe],
-                    liveness: Liveness | None = None) -> web.Application:
+def build_probe_app(probes: dict[str, Probe], liveness: Liveness | None = None,
+                    optional: frozenset[str] = frozenset()) -> web.Application:
     """The HTTP face of a game service: health, readiness and metrics only."""
     app = web.Application()
-    _probe_routes(app, probes, liveness=liveness)
+    _probe_routes(app, probes, liveness=liveness, optional=optional)
     return app
 
 
