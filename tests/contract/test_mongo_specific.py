@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import pytest
 from pymongo import AsyncMongoClient
 
@@ -66,6 +67,25 @@ async def test_a_game_is_stored_with_bson_dates_and_the_spec_fields(
     assert {"room_id", "room_name", "game_type", "players", "winner_id", "reason", "rounds",
             "chat", "started_at", "finished_at", "duration_seconds"} <= set(doc)
     assert set(doc["players"][0]) == {"user_id", "username", "final_score", "is_winner"}
+    assert await raw.count_documents({"room_id": game.room_id}) == 1
+
+
+async def test_a_game_is_keyed_by_its_room_id(history: MongoHistory, raw: Any) -> None:
+    """Its _id is the room id: the one key FerretDB looks up without a scan."""
+    game = record([user(), user()], 3)
+    await history.record(game)
+    assert (await raw.find_one({"_id": game.room_id}))["room_id"] == game.room_id
+
+
+async def test_a_game_stored_under_an_older_id_is_found_and_replaced(
+        history: MongoHistory, raw: Any) -> None:
+    game = record([user(), user()], 3)
+    older = msgspec.to_builtins(game, builtin_types=(datetime,))
+    await raw.insert_one(older)  # as written before _id was the room id (an ObjectId)
+    assert await history.get(game.room_id) == game
+    again = msgspec.structs.replace(game, reason="forfeit")
+    await history.record(again)
+    assert await history.get(game.room_id) == again
     assert await raw.count_documents({"room_id": game.room_id}) == 1
 
 

@@ -1,8 +1,12 @@
 """Game history in MongoDB (PyMongo's native async API), collection ``game_history``.
 
-One document per game, keyed by a unique index on ``room_id``, so recording a
-game again replaces it (``replace_one`` with upsert). ``for_user`` is served by
-the compound index (``players.user_id`` asc, ``finished_at`` desc).
+One document per game, whose ``_id`` is its ``room_id`` (also kept as a field, under a
+unique index), so recording a game again replaces it (``replace_one`` with upsert).
+Writes and reads by room go by ``_id``: FerretDB v1 on SQLite looks up only ``_id``
+without scanning the collection, and a scan per write made recording a game take
+seconds once the history held a few hundred. ``for_user`` is served by the compound
+index (``players.user_id`` asc, ``finished_at`` desc). Documents written before
+``_id`` was the room id keep theirs and are found by ``room_id``.
 
 Datetimes are stored as BSON dates, which hold milliseconds: a time read back
 equals the one recorded when it had no finer part (sub-millisecond digits are
@@ -135,13 +139,17 @@ class MongoHistory:
     async def record(self, game: GameRecord) -> None:
         """Store ``game``, replacing an earlier record of the same room."""
         doc = _document(game)
+        keyed = {"_id": game.room_id, **doc}
         with _unavailable_on_error("record"):
             try:
-                await self._games.replace_one({"room_id": game.room_id}, doc, upsert=True)
+                await self._games.replace_one({"_id": game.room_id}, keyed, upsert=True)
             except DuplicateKeyError:
-                # Two upserts of one new room raced and the other inserted first;
-                # now the document exists, so this one replaces it.
-                await self._games.replace_one({"room_id": game.room_id}, doc, upsert=True)
+                # Two upserts of one new room raced and the other inserted first (now
+                # it exists: replace it), or an older document of the room has an
+                # _id of its own (replace that one, keeping its _id).
+                found = await self._games.replace_one({"_id": game.room_id}, keyed)
+                if not found.matched_count:
+                    await self._games.replace_one({"room_id": game.room_id}, doc)
 
     async def for_user(self, user_id: UserId, limit: int) -> list[GameRecord]:
         """The user's games, newest first (ties by room id)."""
@@ -156,7 +164,9 @@ class MongoHistory:
 
     async def get(self, room_id: RoomId) -> GameRecord | None:
         with _unavailable_on_error("get"):
-            doc = await self._games.find_one({"room_id": room_id}, {"_id": 0})
+            doc = await self._games.find_one({"_id": room_id}, {"_id": 0})
+            if doc is None:  # perhaps written before _id was the room id
+                doc = await self._games.find_one({"room_id": room_id}, {"_id": 0})
         return None if doc is None else _record(doc)
 
     async def ping(self) -> None:
