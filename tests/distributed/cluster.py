@@ -37,6 +37,8 @@ class Proc:
     url: str = ""
     port: int = 0
     output: list[str] = field(default_factory=list)
+    launched_at: float = 0.0  # loop time of the launch
+    ready_at: float = 0.0  # loop time it said it serves
     _drain: asyncio.Task[None] | None = None
     _listening: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -47,6 +49,7 @@ class Proc:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
         self._listening = asyncio.Event()
+        self.launched_at = asyncio.get_running_loop().time()
         self._drain = asyncio.create_task(self._keep_reading())
         return self
 
@@ -76,6 +79,7 @@ class Proc:
             if match and not self._listening.is_set() and (
                     "listening" in line or "health" in line):
                 self.url, self.port = match.group(1), int(match.group(2))
+                self.ready_at = asyncio.get_running_loop().time()
                 self._listening.set()
 
     @property
@@ -118,16 +122,19 @@ class Cluster:
     prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}.")
     procs: list[Proc] = field(default_factory=list)
     extra_args: list[str] = field(default_factory=list)
+    kafka: str = KAFKA  # the servers it runs over
+    redis: str = REDIS
+    mongo: str = MONGO
 
     @property
     def mongo_url(self) -> str:
-        return f"{MONGO}/blazing_{self.prefix.strip('.')}"
+        return f"{self.mongo}/blazing_{self.prefix.strip('.')}"
 
     def common_args(self) -> list[str]:
         return [
             "--port", "0",
-            "--bus-url", f"kafka://{KAFKA}",
-            "--state-url", f"{REDIS}/{REDIS_DB}",
+            "--bus-url", f"kafka://{self.kafka}",
+            "--state-url", f"{self.redis}/{REDIS_DB}",
             "--history-url", self.mongo_url,
             "--jwt-secret", SECRET,
             "--topic-prefix", self.prefix,
@@ -143,9 +150,9 @@ class Cluster:
         self.procs.append(proc)
         return proc
 
-    async def game_service(self) -> Proc:
-        proc = await Proc(f"service{len(self.procs)}", ["game-service",
-                                                         *self.common_args()]).start()
+    async def game_service(self, *extra: str) -> Proc:
+        proc = await Proc(f"service{len(self.procs)}", ["game-service", *self.common_args(),
+                                                         *extra]).start()
         self.procs.append(proc)
         return proc
 
