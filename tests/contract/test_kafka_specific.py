@@ -265,3 +265,66 @@ async def test_a_member_that_loses_partitions_to_a_joiner_keeps_consuming_and_le
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+
+
+async def ping_failure(kafka: TopicMakingBus) -> str | None:
+    """Why the bus is not ready, or None if it is."""
+    try:
+        await kafka.ping()
+    except DependencyUnavailable as exc:
+        return str(exc)
+    return None
+
+
+async def test_a_consumer_whose_commits_hang_says_so_and_is_replaced(
+        kafka: TopicMakingBus, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a broker crash a consumer's group coordinator lookup can stay stuck: its
+    commits never complete, though the broker answers. Commits must not hold the
+    consume loop meanwhile, readiness must say so, and the consumer is replaced."""
+    import blazing.bus.kafka as kafka_module
+    from blazing.bus.base import consume
+
+    monkeypatch.setattr(kafka_module, "COMMIT_STALL_SECONDS", 1.0)
+    monkeypatch.setattr(kafka_module, "RENEW_AFTER_SECONDS", 2.0)
+    kafka.bus.request_timeout = 0.5
+    kafka.bus.commit_interval = 0.0
+    name, group = topic(), f"service-{uuid.uuid4().hex[:8]}"
+    subscription = await kafka.subscribe(name, group)
+    stuck = subscription._consumer
+
+    async def never_answers(offsets: Any) -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(stuck, "commit", never_answers)
+    handled: list[bytes] = []
+
+    async def handle(value: bytes) -> None:
+        handled.append(value)
+
+    task = asyncio.create_task(consume(subscription, handle))
+    try:
+        sent = 0
+
+        async def publish_until(predicate: Any, within: float) -> None:
+            nonlocal sent
+            async with asyncio.timeout(within):
+                while not predicate():
+                    await kafka.publish(name, "room_a", b"m%d" % sent)
+                    sent += 1
+                    await asyncio.sleep(0.05)
+
+        # Messages keep flowing although every commit hangs.
+        await publish_until(lambda: len(handled) >= 20, within=TIMEOUT)
+        # Readiness says so once commits have failed for COMMIT_STALL_SECONDS.
+        async with asyncio.timeout(TIMEOUT):
+            while (why := await ping_failure(kafka)) is None:  # noqa: ASYNC110 - polled
+                await asyncio.sleep(0.1)  # polling, with the deadline above
+        assert "has not committed" in why
+        await publish_until(lambda: subscription._consumer is not stuck, within=TIMEOUT)
+        before = len(handled)
+        await publish_until(lambda: len(handled) >= before + 10, within=TIMEOUT)
+        await kafka.ping()  # the new consumer commits: ready again
+        assert not task.done()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -32,9 +32,15 @@
   other members never stop. A static member does not leave the group when it stops
   (aiokafka sends no LeaveGroup for it): its partitions wait for its replacement,
   or move once the session timeout passes.
+- Offsets are committed in the background: a commit the coordinator is slow to
+  answer never holds the caller's consume loop. A consumer whose commits keep
+  failing while the broker answers (its group coordinator lookup can stay stuck
+  after a broker crash) is replaced by a new one in the same group, after
+  :data:`RENEW_AFTER_SECONDS`.
 - Readiness (``ping``): the broker answers a metadata request, the producer is not
   broken, and every open subscription has fetched within :data:`STALL_SECONDS`
-  (a consume loop that died or hangs stops fetching).
+  (a consume loop that died or hangs stops fetching) and committed within
+  :data:`COMMIT_STALL_SECONDS` of its first failure.
 - Topics are not created here: they are provisioned with the cluster
   (``scripts/services`` creates ``games.commands`` and ``games.events``).
 
@@ -89,6 +95,8 @@ FETCH_WAIT_MS = 1000  # a fetch returns after this long even with nothing to giv
 # or is stuck): the bus is not ready. Well above a fetch's wait plus a slow batch.
 STALL_SECONDS = 30.0
 HANDOVER_SECONDS = 3.0  # how long a rebalance waits for the batch being handled
+COMMIT_STALL_SECONDS = 15.0  # commits failing this long: the consumer is not ready
+RENEW_AFTER_SECONDS = 20.0  # and this long, with the broker answering: replace it
 
 
 class KafkaSubscription:
@@ -99,14 +107,20 @@ class KafkaSubscription:
     is back. It raises ``DependencyUnavailable`` only for a fatal consumer error.
     """
 
-    def __init__(self, bus: "KafkaBus", consumer: Any, name: str) -> None:
-        self._bus, self._consumer, self.name = bus, consumer, name
+    def __init__(self, bus: "KafkaBus", topic: str, group: str, consumer: Any) -> None:
+        self._bus, self._topic, self._group, self._consumer = bus, topic, group, consumer
+        self.name = f"{topic} as {group}"
         self._closed = False
         # Offsets of the last message returned per partition, and of the last one the
         # caller said it handled (by calling commit) but not yet committed to Kafka.
         self._received: dict[Any, int] = {}
         self._handled: dict[Any, int] = {}
         self._last_commit = 0.0  # monotonic time of the last offset commit
+        self._committing: asyncio.Task[None] | None = None  # the commit in flight
+        self._commit_failing_since: float | None = None  # monotonic, while they fail
+        self._fatal: DependencyUnavailable | None = None  # raised to the caller
+        self._next_renewal = 0.0  # monotonic time before which no renewal is tried
+        self._stopped = False  # the consumer was stopped by a renewal that failed
         self.last_fetch = time.monotonic()  # when a fetch last returned
         # Set while no batch is out with the caller (between a batch and its commit).
         self._idle = asyncio.Event()
@@ -128,13 +142,23 @@ class KafkaSubscription:
         """At least one message (waiting for it), or [] once closed."""
         while not self._closed:
             self._idle.set()  # the caller asks for more: it is done with the last batch
+            if self._fatal is not None:
+                raise self._fatal
+            now = time.monotonic()
+            if (self._stopped or self.commit_failing_for(now) > RENEW_AFTER_SECONDS) \
+                    and now >= self._next_renewal:
+                await self._renew()
             try:
                 # getmany waits up to timeout_ms for the first record, then returns
                 # whatever is already fetched, per partition in offset order.
                 fetched = await self._consumer.getmany(timeout_ms=FETCH_WAIT_MS,
                                                        max_records=max_messages)
             except ConsumerStoppedError:
-                break
+                if self._closed:
+                    break
+                self._stopped = True  # a renewal stopped it and has not replaced it yet
+                await asyncio.sleep(_RETRY_DELAY)
+                continue
             except KafkaError as exc:
                 if self._closed:
                     break
@@ -161,11 +185,17 @@ class KafkaSubscription:
         """Seconds since a fetch last returned (0 while one is waiting normally)."""
         return max(0.0, now - self.last_fetch - FETCH_WAIT_MS / 1000)
 
+    def commit_failing_for(self, now: float) -> float:
+        """Seconds since commits began to fail (0 while they succeed)."""
+        since = self._commit_failing_since
+        return 0.0 if since is None else now - since
+
     async def commit(self) -> None:
         """Mark everything received so far as handled. The offsets reach Kafka at
         most every :attr:`KafkaBus.commit_interval`, when a rebalance takes their
         partitions away, and when the subscription closes; so after a crash up to
-        that much is delivered again (harmless: ids dedupe).
+        that much is delivered again (harmless: ids dedupe). The commit itself runs
+        in the background: this never waits for the broker.
 
         A commit is best effort, as at-least-once delivery allows: when the group
         coordinator does not answer within :attr:`KafkaBus.request_timeout` (the
@@ -174,10 +204,12 @@ class KafkaSubscription:
         partitions a rebalance moved to another member are dropped (that member
         receives those messages again). Either way the caller's consume loop goes
         on. Only a non-retriable error (e.g. the group is not authorised) raises
-        ``DependencyUnavailable``."""
+        ``DependencyUnavailable`` (here, or from the next fetch)."""
         self._handled.update(self._received)
         self._received.clear()
         self._idle.set()
+        if self._fatal is not None:
+            raise self._fatal
         if self._closed or not self._handled:
             return
         # A commit is a broker round trip (~0.7 ms here); doing one per message would cap
@@ -186,8 +218,23 @@ class KafkaSubscription:
         now = time.monotonic()
         if now - self._last_commit < self._bus.commit_interval:
             return
-        await self._commit_now()
+        if self._committing is not None and not self._committing.done():
+            return  # the one in flight is enough; what is newer goes with the next
         self._last_commit = now
+        self._committing = asyncio.create_task(self._commit_in_background())
+
+    async def _commit_in_background(self) -> None:
+        try:
+            await self._commit_now()
+        except DependencyUnavailable as exc:
+            self._fatal = exc
+
+    async def _settle(self) -> None:
+        """Wait (bounded) for the commit in flight, if any."""
+        if self._committing is not None and not self._committing.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._committing),
+                                       self._bus.request_timeout)
 
     async def _commit_now(self, partitions: set[Any] | None = None) -> None:
         """Commit the handled offsets (of ``partitions`` only, if given) of the
@@ -205,38 +252,75 @@ class KafkaSubscription:
         except (CommitFailedError, IllegalStateError) as exc:
             # The partitions moved to another member, which will redo those messages.
             log.info("kafka commit skipped after a rebalance: %s", exc)
-            self._forget(set(offsets))
+            self._forget(offsets)
         except TimeoutError:
+            self._failed()
             log.warning("kafka commit timed out; the offsets stay pending")
         except KafkaError as exc:
             if not getattr(exc, "retriable", False):
                 raise DependencyUnavailable(f"kafka commit: {exc!r}") from exc
+            self._failed()
             log.warning("kafka commit failed, the offsets stay pending: %r", exc)
         except (IllegalOperation, OSError) as exc:
             raise DependencyUnavailable(f"kafka commit: {exc!r}") from exc
         else:
-            self._forget(set(offsets))
+            self._commit_failing_since = None
+            self._forget(offsets)
 
-    def _forget(self, partitions: set[Any]) -> None:
-        for tp in partitions:
-            self._handled.pop(tp, None)
+    def _failed(self) -> None:
+        if self._commit_failing_since is None:
+            self._commit_failing_since = time.monotonic()
+
+    def _forget(self, committed: dict[Any, int]) -> None:
+        """Drop the offsets that were committed (unless newer ones came since)."""
+        for tp, offset in committed.items():
+            if self._handled.get(tp) == offset - 1:
+                del self._handled[tp]
+
+    async def _renew(self) -> None:
+        """Replace a consumer whose commits keep failing while the broker answers by a
+        new one in the same group (a static member takes its own place back). What
+        it had not committed is delivered again. While the broker does not answer,
+        wait: that is an outage, not a broken consumer."""
+        self._next_renewal = time.monotonic() + RENEW_AFTER_SECONDS / 4
+        if not await self._bus.broker_answers():
+            return
+        log.warning("kafka consumer of %s cannot work; starting a new one", self.name)
+        await self._settle()
+        if self._committing is not None:
+            self._committing.cancel()  # stuck with the old consumer
+        if not self._stopped:
+            await _stop(self._consumer, self._bus.request_timeout, "stuck consumer")
+            self._stopped = True
+        self._received.clear()
+        self._handled.clear()
+        try:
+            self._consumer = await self._bus._join(self._topic, self._group,
+                                                   _HandOver(self))
+        except DependencyUnavailable as exc:
+            log.warning("kafka consumer of %s not renewed yet: %s", self.name, exc)
+            return
+        self._stopped = False
+        self._commit_failing_since = None
+        metrics.CONSUMER_RENEWALS.inc()
 
     async def hand_over(self, revoked: set[Any]) -> None:
         """A rebalance takes ``revoked`` away: let the batch being handled finish
         (for at most :data:`HANDOVER_SECONDS`, well within the rebalance timeout),
         commit what was handled of them, and forget them. What was received but not
         handled in time goes to their next owner, which handles it again."""
-        if self._closed:
+        if self._closed or not revoked:
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(HANDOVER_SECONDS):
                 await self._idle.wait()
+        await self._settle()
         try:
             await self._commit_now(revoked)
         except DependencyUnavailable as exc:
             log.warning("offsets not handed over in the rebalance: %s", exc)
-        self._forget(revoked)
         for tp in revoked:
+            self._handled.pop(tp, None)
             self._received.pop(tp, None)
 
     async def close(self) -> None:
@@ -248,6 +332,7 @@ class KafkaSubscription:
         self._closed = True
         self._bus._forget(self)
         try:
+            await self._settle()
             if self._handled:
                 # Hand over where the caller's handling stopped; what was received but
                 # not handled goes to the next member.
@@ -255,14 +340,16 @@ class KafkaSubscription:
         except DependencyUnavailable as exc:
             log.warning("kafka offsets not committed at close: %s", exc)
         finally:
+            if self._committing is not None:
+                self._committing.cancel()
             await _stop(self._consumer, self._bus.request_timeout, "consumer")
 
 
 class _HandOver(ConsumerRebalanceListener):  # type: ignore[misc]  # untyped base
     """Lets a subscription hand over its partitions before a rebalance moves them."""
 
-    def __init__(self) -> None:
-        self.subscription: KafkaSubscription | None = None
+    def __init__(self, subscription: KafkaSubscription | None = None) -> None:
+        self.subscription = subscription
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         if self.subscription is not None:
@@ -434,6 +521,15 @@ class KafkaBus:
         published after this returns is received by the group."""
         self._started()
         listener = _HandOver()
+        consumer = await self._join(topic, group, listener)
+        subscription = KafkaSubscription(self, topic, group, consumer)
+        listener.subscription = subscription
+        self._subscriptions.add(subscription)
+        return subscription
+
+    async def _join(self, topic: str, group: str, listener: _HandOver) -> Any:
+        """A started consumer of ``topic`` in ``group`` (see :meth:`subscribe`), with
+        ``listener`` told of each rebalance."""
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
             client_id=self.client_id,
@@ -463,10 +559,16 @@ class KafkaBus:
         except BaseException:
             await _stop(consumer, self.request_timeout, "consumer")
             raise
-        subscription = KafkaSubscription(self, consumer, f"{topic} as {group}")
-        listener.subscription = subscription
-        self._subscriptions.add(subscription)
-        return subscription
+        return consumer
+
+    async def broker_answers(self) -> bool:
+        """Whether the broker answers a metadata request now."""
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                await self._started().client.fetch_all_metadata()
+        except (*_DRIVER_ERRORS, TimeoutError, DependencyUnavailable):
+            return False
+        return True
 
     async def ping(self) -> None:
         """``DependencyUnavailable`` unless the bus can do its work: the producer is
@@ -489,6 +591,11 @@ class KafkaBus:
                 raise DependencyUnavailable(
                     f"kafka consumer of {subscription.name} has not fetched for "
                     f"{stalled:.0f} s")
+            failing = subscription.commit_failing_for(now)
+            if failing > COMMIT_STALL_SECONDS:
+                raise DependencyUnavailable(
+                    f"kafka consumer of {subscription.name} has not committed for "
+                    f"{failing:.0f} s")
 
     def _started(self) -> Any:
         if self._producer is None:
