@@ -5,6 +5,7 @@ they are under way. Every game must end, and everything the clients saw must hol
 (tests/chaos/games.py); the pauses and the readiness answers are measured and
 reported in a table after the run."""
 
+import ast
 import asyncio
 import contextlib
 import os
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import pytest
 import pytest_asyncio
+from aiokafka.partitioner import murmur2  # type: ignore[import-untyped]
 
 from tests.chaos.conftest import ARTIFACTS, REPORT
 from tests.chaos.games import Game, percentile_50
@@ -98,6 +100,7 @@ class Marks:
     fault: float = 0.0
     relaunched: float | None = None
     serving: float | None = None  # when the relaunched process said it serves
+    partitions: set[int] | None = None  # of games.commands, held by the killed service
 
 
 async def no_fault(table: Table, marks: Marks) -> None:
@@ -105,10 +108,22 @@ async def no_fault(table: Table, marks: Marks) -> None:
 
 
 async def kill_a_game_service(table: Table, marks: Marks) -> None:
+    marks.partitions = held_partitions(table.services["a"])
     await table.services["a"].kill()
     await asyncio.sleep(DOWN_FOR)  # the outage lasts this long
     marks.relaunched = asyncio.get_running_loop().time()
     marks.serving = (await table.start_service("a")).ready_at
+
+
+def held_partitions(service: Proc) -> set[int]:
+    """The partitions of games.commands a game service said it was given last."""
+    said = [line for line in service.output if "kafka partitions assigned:" in line]
+    return set(ast.literal_eval(said[-1].rsplit(":", 1)[1].strip()))
+
+
+def partition_of(room_id: str, partitions: int = 6) -> int:
+    """The partition a room's commands go to (the producer's default partitioner)."""
+    return int(murmur2(room_id.encode()) & 0x7FFFFFFF) % partitions
 
 
 async def kill_a_gateway(table: Table, marks: Marks) -> None:
@@ -269,17 +284,17 @@ async def test_every_game_finishes_and_holds_up_through(phase: Phase, table: Tab
         pauses = [g.pause(marks.fault) for g in games]
         notes = [f"fault {back - marks.fault:.1f} s"]
         if marks.relaunched is not None and marks.serving is not None:
-            # Rooms that moved while the process was down belong to the survivors.
-            kept = [g for g in games if g.pause_between(marks.fault, marks.serving)
-                    < marks.serving - marks.fault]
-            waited = [g for g in games if g not in kept]
-            if kept:
-                longest = max(g.pause_between(marks.fault, marks.serving) for g in kept)
-                notes.append(f"{len(kept)} rooms kept moving, longest pause {longest:.2f} s")
+            # A game service's rooms wait for its replacement; the others must not.
+            held = marks.partitions or set()
+            waited = [g for g in games if partition_of(g.room_id) in held]
+            kept = [g for g in games if g not in waited]
+            longest = max(g.pause_between(marks.fault, marks.serving) for g in kept)
+            notes.append(f"{len(kept)} rooms {'of the survivor ' if held else ''}paused "
+                         f"{longest:.2f} s at most while it was down")
             resumed = [r for g in waited if (r := g.moved_after(marks.serving)) is not None]
             if resumed:
-                notes.append(f"{len(waited)} rooms waited for the restart and moved again "
-                             f"{max(resumed):.2f} s (max) after it served, "
+                notes.append(f"{len(waited)} rooms of the killed one moved again "
+                             f"{max(resumed):.2f} s (max) after its replacement served, "
                              f"{marks.serving - marks.relaunched:.1f} s after its launch")
         elif phase.fault is not no_fault:
             recovered = [r for g in games if (r := g.moved_after(back)) is not None]
