@@ -236,9 +236,8 @@ async def until(predicate: Callable[[], bool], within: float) -> None:
             await asyncio.sleep(0.05)
 
 
-if not REPORT:
-    REPORT += ["| phase | games finished | pause p50 | pause max | notes |",
-               "|---|---|---|---|---|"]
+REPORT_HEADER = ["| phase | games finished | pause p50 | pause max | notes |",
+                 "|---|---|---|---|---|"]
 
 
 @pytest.mark.timeout(420)
@@ -308,6 +307,8 @@ async def test_every_game_finishes_and_holds_up_through(phase: Phase, table: Tab
         notes.append(f"{unavailable} SERVICE_UNAVAILABLE, {reconnects} reconnects, "
                      f"{resyncs} resyncs, not ready: {', '.join(sorted(unready)) or '-'}; "
                      f"phase {loop.time() - began:.0f} s")
+        if not REPORT:
+            REPORT.extend(REPORT_HEADER)
         REPORT.append(f"| {phase.name} | {finished}/{GAMES} | {percentile_50(pauses):.2f} s | "
                       f"{max(pauses):.2f} s | {'; '.join(notes)} |")
         print(REPORT[-1])
