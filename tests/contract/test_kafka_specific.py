@@ -286,6 +286,7 @@ async def test_a_consumer_whose_commits_hang_says_so_and_is_replaced(
 
     monkeypatch.setattr(kafka_module, "COMMIT_STALL_SECONDS", 1.0)
     monkeypatch.setattr(kafka_module, "RENEW_AFTER_SECONDS", 2.0)
+    monkeypatch.setattr(kafka_module, "BROKER_BACK_SECONDS", 1.0)
     kafka.bus.request_timeout = 0.5
     kafka.bus.commit_interval = 0.0
     name, group = topic(), f"service-{uuid.uuid4().hex[:8]}"

@@ -36,7 +36,8 @@
   answer never holds the caller's consume loop. A consumer whose commits keep
   failing while the broker answers (its group coordinator lookup can stay stuck
   after a broker crash) is replaced by a new one in the same group, after
-  :data:`RENEW_AFTER_SECONDS`.
+  :data:`RENEW_AFTER_SECONDS` (and :data:`BROKER_BACK_SECONDS` of the broker
+  answering).
 - Readiness (``ping``): the broker answers a metadata request, the producer is not
   broken, and every open subscription has fetched within :data:`STALL_SECONDS`
   (a consume loop that died or hangs stops fetching) and committed within
@@ -97,6 +98,9 @@ STALL_SECONDS = 30.0
 HANDOVER_SECONDS = 3.0  # how long a rebalance waits for the batch being handled
 COMMIT_STALL_SECONDS = 15.0  # commits failing this long: the consumer is not ready
 RENEW_AFTER_SECONDS = 20.0  # and this long, with the broker answering: replace it
+# After an outage a sound consumer commits again within seconds of the broker's return;
+# one that still cannot after this long with the broker answering is stuck.
+BROKER_BACK_SECONDS = 10.0
 
 
 class KafkaSubscription:
@@ -120,6 +124,7 @@ class KafkaSubscription:
         self._commit_failing_since: float | None = None  # monotonic, while they fail
         self._fatal: DependencyUnavailable | None = None  # raised to the caller
         self._next_renewal = 0.0  # monotonic time before which no renewal is tried
+        self._broker_back: float | None = None  # since when the broker answers again
         self._stopped = False  # the consumer was stopped by a renewal that failed
         self.last_fetch = time.monotonic()  # when a fetch last returned
         # Set while no batch is out with the caller (between a batch and its commit).
@@ -281,10 +286,17 @@ class KafkaSubscription:
         """Replace a consumer whose commits keep failing while the broker answers by a
         new one in the same group (a static member takes its own place back). What
         it had not committed is delivered again. While the broker does not answer,
-        wait: that is an outage, not a broken consumer."""
-        self._next_renewal = time.monotonic() + RENEW_AFTER_SECONDS / 4
+        and for :data:`BROKER_BACK_SECONDS` after it answers again, wait: that is an
+        outage, not a broken consumer."""
+        now = time.monotonic()
+        self._next_renewal = now + RENEW_AFTER_SECONDS / 4
         if not await self._bus.broker_answers():
+            self._broker_back = None
             return
+        if self._broker_back is None:
+            self._broker_back = now
+        if not self._stopped and now - self._broker_back < BROKER_BACK_SECONDS:
+            return  # give it the time a sound consumer needs to come back by itself
         log.warning("kafka consumer of %s cannot work; starting a new one", self.name)
         await self._settle()
         if self._committing is not None:
@@ -301,7 +313,7 @@ class KafkaSubscription:
             log.warning("kafka consumer of %s not renewed yet: %s", self.name, exc)
             return
         self._stopped = False
-        self._commit_failing_since = None
+        self._commit_failing_since = self._broker_back = None
         metrics.CONSUMER_RENEWALS.inc()
 
     async def hand_over(self, revoked: set[Any]) -> None:
