@@ -27,7 +27,7 @@ test: $(STAMP) services-up browser lint
 
 # Fast loop without external services (those tests skip locally).
 unit: $(STAMP)
-	$(BIN)/pytest -m "not services and not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not services and not browser and not chaos" $(PYTEST_ARGS)
 
 services-up:
 	scripts/services up

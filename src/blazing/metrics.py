@@ -51,6 +51,17 @@ RELEASED_GATEWAYS = Counter(
     "blazing_released_gateways_total",
     "Gateways taken for dead (no heartbeat within GATEWAY_TTL) whose sockets a game "
     "service released")
+PRODUCER_RENEWALS = Counter(
+    "blazing_bus_producer_renewals_total",
+    "Bus producers replaced after they could no longer send (e.g. out of sequence after a "
+    "broker restart under load)")
+CONSUMER_RENEWALS = Counter(
+    "blazing_bus_consumer_renewals_total",
+    "Bus consumers replaced after their offset commits kept failing while the broker "
+    "answered")
+OUTBOX_REPUBLISHED = Counter(
+    "blazing_outbox_republished_total",
+    "Room events sent again from the outbox because their first publish was not confirmed")
 
 
 @cache

@@ -108,6 +108,15 @@ OPTIONS: tuple[Option, ...] = (
            "there: history_written (a game's history is written, its ratings not yet)"),
     Option("topic_prefix", "TOPIC_PREFIX", str, "",
            "prefix for the bus topics and the game-service group (to share a broker)"),
+    Option("instance_id", "INSTANCE_ID", str, None,
+           "this process's stable name in its Kafka consumer group (static membership): "
+           "a replacement started under the same name within the session timeout takes "
+           "its partitions back without pausing the other members; unique among live "
+           "processes, e.g. a StatefulSet pod's name (default: dynamic membership; a "
+           "gateway with GATEWAY_ID uses that)"),
+    Option("shutdown_timeout", "SHUTDOWN_TIMEOUT", float, 25.0,
+           "seconds from SIGTERM to exit at the latest: a shutdown that takes longer "
+           "(a dependency that does not answer) ends with exit status 1"),
     Option("log_level", "LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
     Option("log_format", "LOG_FORMAT", str, "text", "text or json"),
 )
@@ -151,6 +160,8 @@ class Settings:
     gateway_ttl: float = 15.0
     crash_at: str | None = None
     topic_prefix: str = ""
+    instance_id: str | None = None
+    shutdown_timeout: float = 25.0
     log_level: str = "INFO"
     log_format: str = "text"
 

@@ -37,6 +37,7 @@ from blazing.rooms.context import RuleSettings
 from blazing.rooms.service import Clock, GameService, ServiceSettings, utc_now
 from blazing.settings import Settings
 from blazing.state.base import PresenceStore, RoomStore
+from blazing.supervision import Liveness
 from blazing.web.app import DevLogin, Probe, build_app, build_probe_app
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,9 @@ def _driver_of(setting: str, scheme: str) -> Iterator[None]:
                           "is not installed: pip install 'blazing[distributed]'") from None
 
 
-def open_bus(url: str, topics: Sequence[str] = ()) -> Bus:
-    """The bus at ``url``; a broker bus creates ``topics`` at start if they are missing."""
+def open_bus(url: str, topics: Sequence[str] = (), instance_id: str | None = None) -> Bus:
+    """The bus at ``url``; a broker bus creates ``topics`` at start if they are missing,
+    and its consumers join their groups as static members named ``instance_id``."""
     scheme = urlparse(url).scheme
     if scheme == "memory":
         from blazing.bus.memory import MemoryBus
@@ -73,7 +75,7 @@ def open_bus(url: str, topics: Sequence[str] = ()) -> Bus:
         bootstrap = urlparse(url).netloc
         if not bootstrap:
             raise ConfigError(f"BUS_URL {url!r} needs kafka://host:port[,host:port]")
-        return KafkaBus(bootstrap, ensure_topics=topics)
+        return KafkaBus(bootstrap, ensure_topics=topics, instance_id=instance_id)
     raise ConfigError(f"unsupported BUS_URL {url!r} (memory://, kafka://host:port)")
 
 
@@ -171,6 +173,7 @@ class Running:
     service: GameService | None
     store: RoomStore
     dev_login: DevLogin | None
+    liveness: Liveness
 
     @property
     def base_url(self) -> str:
@@ -193,17 +196,26 @@ class Backends:
         return {"bus": self.bus.ping, "state": self.store.ping, "history": self.history.ping}
 
 
-# Periods that loops sleep for: zero or less would spin.
-POSITIVE_PERIODS = {"GATEWAY_TTL": "gateway_ttl", "TIMER_INTERVAL": "timer_interval"}
+# Without history a process still plays games (finished ones are recorded once it is
+# back; only the history API fails): it stays ready, marked degraded, so that a load
+# balancer does not pull every gateway out because of it.
+OPTIONAL_PROBES = frozenset({"history"})
 
 
-async def _open_backends(stack: AsyncExitStack, settings: Settings, clock: Clock) -> Backends:
+# Periods that loops sleep for (zero or less would spin), and deadlines.
+POSITIVE_PERIODS = {"GATEWAY_TTL": "gateway_ttl", "TIMER_INTERVAL": "timer_interval",
+                    "SHUTDOWN_TIMEOUT": "shutdown_timeout"}
+
+
+async def _open_backends(stack: AsyncExitStack, settings: Settings, clock: Clock,
+                         instance_id: str | None = None) -> Backends:
     for env, name in POSITIVE_PERIODS.items():
         if not getattr(settings, name) > 0:
             raise ConfigError(f"{env} must be a positive number of seconds")
     topics = Topics.prefixed(settings.topic_prefix)
-    bus = await stack.enter_async_context(open_bus(settings.bus_url,
-                                                   [topics.commands, topics.events]))
+    bus = await stack.enter_async_context(open_bus(
+        settings.bus_url, [topics.commands, topics.events],
+        settings.instance_id or instance_id))
     store, presence = open_state(settings.resolved_state_url, clock)
     return Backends(
         bus=bus,
@@ -263,10 +275,11 @@ def _auth(settings: Settings, *, single_process: bool) -> tuple[TokenVerifier, D
 
 
 def _service(backends: Backends, settings: Settings, rng: Rng | None,
-             clock: Clock) -> GameService:
+             clock: Clock, liveness: Liveness) -> GameService:
     return GameService(
         bus=backends.bus, store=backends.store, history=backends.history,
         presence=backends.presence, rng=rng or RandomRng.secure(), clock=clock,
+        liveness=liveness,
         settings=ServiceSettings(rules=rule_settings(settings),
                                  timer_interval=settings.timer_interval,
                                  gateway_ttl=settings.gateway_ttl,
@@ -276,18 +289,24 @@ def _service(backends: Backends, settings: Settings, rng: Rng | None,
 
 
 async def _serve_gateway(stack: AsyncExitStack, backends: Backends, settings: Settings,
-                         service: GameService | None, *, single_process: bool) -> Running:
+                         service: GameService | None, liveness: Liveness, *,
+                         single_process: bool) -> Running:
     """Start a gateway and the HTTP app around it on ``stack``."""
     verifier, dev_login = _auth(settings, single_process=single_process)
     gateway = await stack.enter_async_context(Gateway(
         bus=backends.bus, presence=backends.presence, verifier=verifier,
         gateway_id=GatewayId(settings.gateway_id) if settings.gateway_id else None,
-        options=gateway_options(settings),
+        options=gateway_options(settings), liveness=liveness,
     ))
     app = build_app(gateway=gateway, history=backends.history, verifier=verifier,
-                    probes=backends.probes, dev_login=dev_login)
+                    probes=backends.probes, dev_login=dev_login, liveness=liveness,
+                    optional=OPTIONAL_PROBES)
     port = await stack.enter_async_context(_serving(app, settings, gateway))
-    return Running(settings.host, port, gateway, service, backends.store, dev_login)
+    return Running(settings.host, port, gateway, service, backends.store, dev_login, liveness)
+
+
+# Every runner takes the process's Liveness (or makes one): the CLI watches it and
+# exits once something in the process broke beyond repair.
 
 
 async def drop_everyone_left_connected(backends: Backends, topics: Topics,
@@ -314,37 +333,48 @@ async def drop_everyone_left_connected(backends: Backends, topics: Topics,
 
 @asynccontextmanager
 async def embedded(
-    settings: Settings, *, rng: Rng | None = None, clock: Clock = utc_now
+    settings: Settings, *, rng: Rng | None = None, clock: Clock = utc_now,
+    liveness: Liveness | None = None,
 ) -> AsyncIterator[Running]:
     """Gateway and game service in one process (in-process bus; rooms in SQLite by
     default, so that they outlive the process)."""
+    liveness = liveness or Liveness()
     async with AsyncExitStack() as stack:
         backends = await _open_backends(stack, settings, clock)
-        service = await stack.enter_async_context(_service(backends, settings, rng, clock))
+        service = await stack.enter_async_context(
+            _service(backends, settings, rng, clock, liveness))
         # Before the gateway accepts anyone: no socket of this run can be dropped.
         await drop_everyone_left_connected(backends, Topics.prefixed(settings.topic_prefix),
                                            clock)
-        yield await _serve_gateway(stack, backends, settings, service, single_process=True)
+        yield await _serve_gateway(stack, backends, settings, service, liveness,
+                                   single_process=True)
 
 
 @asynccontextmanager
-async def gateway_only(settings: Settings) -> AsyncIterator[Running]:
+async def gateway_only(settings: Settings, *,
+                       liveness: Liveness | None = None) -> AsyncIterator[Running]:
     """A gateway of the distributed mode: sockets, HTTP and the history API."""
+    liveness = liveness or Liveness()
     async with AsyncExitStack() as stack:
-        backends = await _open_backends(stack, settings, utc_now)
-        yield await _serve_gateway(stack, backends, settings, None, single_process=False)
+        # A gateway restarted under its GATEWAY_ID rejoins its event group at once.
+        backends = await _open_backends(stack, settings, utc_now, settings.gateway_id)
+        yield await _serve_gateway(stack, backends, settings, None, liveness,
+                                   single_process=False)
 
 
 @asynccontextmanager
 async def game_service_only(settings: Settings, *, rng: Rng | None = None,
-                            clock: Clock = utc_now) -> AsyncIterator[Running]:
+                            clock: Clock = utc_now,
+                            liveness: Liveness | None = None) -> AsyncIterator[Running]:
     """A game service of the distributed mode, with /healthz, /readyz and /metrics."""
+    liveness = liveness or Liveness()
     async with AsyncExitStack() as stack:
         backends = await _open_backends(stack, settings, clock)
-        service = await stack.enter_async_context(_service(backends, settings, rng, clock))
-        app = build_probe_app(backends.probes)
+        service = await stack.enter_async_context(
+            _service(backends, settings, rng, clock, liveness))
+        app = build_probe_app(backends.probes, liveness, OPTIONAL_PROBES)
         port = await stack.enter_async_context(_serving(app, settings, None))
-        yield Running(settings.host, port, None, service, backends.store, None)
+        yield Running(settings.host, port, None, service, backends.store, None, liveness)
 
 
 def admission_limits(settings: Settings) -> AdmissionLimits:

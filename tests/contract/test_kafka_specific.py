@@ -170,3 +170,166 @@ async def test_missing_topics_are_created_at_start_and_existing_ones_kept() -> N
     finally:
         await admin.delete_topics(names)
         await admin.close()
+
+
+HANDOVER_BATCH = 20  # messages a member may hand over unhandled at a rebalance
+
+
+class Flow:
+    """Messages published steadily over many keys, and who handled each."""
+
+    def __init__(self, kafka: TopicMakingBus, name: str) -> None:
+        self.kafka, self.name = kafka, name
+        self.sent: list[bytes] = []
+        self.handled: dict[str, set[bytes]] = {}
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def handler(self, member: str) -> Any:
+        seen = self.handled.setdefault(member, set())
+
+        async def handle(value: bytes) -> None:
+            await asyncio.sleep(0.001)  # a handler takes a moment: batches are in flight
+            seen.add(value)
+
+        return handle
+
+    def start(self) -> None:
+        async def publish() -> None:
+            n = 0
+            while not self._stop.is_set() and n < 20_000:
+                value = b"m%d" % n
+                await self.kafka.publish(self.name, f"room_{n % 48}", value)
+                self.sent.append(value)
+                n += 1
+                await asyncio.sleep(0.002)
+
+        self._task = asyncio.create_task(publish())
+
+    async def stop(self) -> None:
+        self._stop.set()
+        assert self._task is not None
+        await self._task
+
+    def count(self, member: str) -> int:
+        return len(self.handled.get(member, ()))
+
+    def missing(self) -> set[bytes]:
+        done: set[bytes] = set().union(*self.handled.values())
+        return set(self.sent) - done
+
+
+async def until(predicate: Any, timeout: float = TIMEOUT) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():  # noqa: ASYNC110 - a poll with a deadline
+            await asyncio.sleep(0.02)
+
+
+async def test_a_member_that_loses_partitions_to_a_joiner_keeps_consuming_and_leaves_cleanly(
+        kafka: TopicMakingBus) -> None:
+    """A rebalance takes partitions away from a busy member: it must hand over what
+    it handled and go on with what it keeps (it used to commit offsets of partitions
+    it no longer owned, and its consume loop died of it, unnoticed), and its close
+    must leave the group so the others take its partitions at once."""
+    from blazing.bus.base import consume
+
+    name, group = topic(), f"service-{uuid.uuid4().hex[:8]}"
+    kafka.partitions = 6
+    kafka.bus.commit_interval = 60.0  # no commit but those of the rebalance and the close
+    flow = Flow(kafka, name)
+    first = await kafka.subscribe(name, group)
+    first_task = asyncio.create_task(consume(first, flow.handler("first"),
+                                             concurrent_keys=True))
+    flow.start()
+    try:
+        await until(lambda: flow.count("first") > 200)
+        second = await kafka.subscribe(name, group)  # rebalance: first loses partitions
+        second_task = asyncio.create_task(consume(second, flow.handler("second"),
+                                                  concurrent_keys=True))
+        settled = flow.count("first")
+        await until(lambda: flow.count("second") > 200 and flow.count("first") > settled + 200)
+        assert not first_task.done(), first_task.exception()
+        first_task.cancel()  # the first member stops: its close leaves the group
+        await asyncio.gather(first_task, return_exceptions=True)
+        left = len(flow.sent)
+        await until(lambda: flow.count("second") > 200 and all(
+            v in flow.handled["second"] for v in flow.sent[left:left + 100]), timeout=6.0)
+        await flow.stop()
+        await until(lambda: not flow.missing())
+        assert not second_task.done(), second_task.exception()
+        # What the first member handled was committed as it let go: the others do not
+        # get it again (beyond a batch caught mid-way), at the join nor at the leave.
+        again = flow.handled["first"] & flow.handled["second"]
+        print(f"\n{len(again)} messages handled by both members")
+        assert len(again) <= 2 * HANDOVER_BATCH
+    finally:
+        if not flow._stop.is_set():
+            await flow.stop()
+        for task in (first_task, locals().get("second_task")):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+
+async def ping_failure(kafka: TopicMakingBus) -> str | None:
+    """Why the bus is not ready, or None if it is."""
+    try:
+        await kafka.ping()
+    except DependencyUnavailable as exc:
+        return str(exc)
+    return None
+
+
+async def test_a_consumer_whose_commits_hang_says_so_and_is_replaced(
+        kafka: TopicMakingBus, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a broker crash a consumer's group coordinator lookup can stay stuck: its
+    commits never complete, though the broker answers. Commits must not hold the
+    consume loop meanwhile, readiness must say so, and the consumer is replaced."""
+    import blazing.bus.kafka as kafka_module
+    from blazing.bus.base import consume
+
+    monkeypatch.setattr(kafka_module, "COMMIT_STALL_SECONDS", 1.0)
+    monkeypatch.setattr(kafka_module, "RENEW_AFTER_SECONDS", 2.0)
+    monkeypatch.setattr(kafka_module, "BROKER_BACK_SECONDS", 1.0)
+    kafka.bus.request_timeout = 0.5
+    kafka.bus.commit_interval = 0.0
+    name, group = topic(), f"service-{uuid.uuid4().hex[:8]}"
+    subscription = await kafka.subscribe(name, group)
+    stuck = subscription._consumer
+
+    async def never_answers(offsets: Any) -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(stuck, "commit", never_answers)
+    handled: list[bytes] = []
+
+    async def handle(value: bytes) -> None:
+        handled.append(value)
+
+    task = asyncio.create_task(consume(subscription, handle))
+    try:
+        sent = 0
+
+        async def publish_until(predicate: Any, within: float) -> None:
+            nonlocal sent
+            async with asyncio.timeout(within):
+                while not predicate():
+                    await kafka.publish(name, "room_a", b"m%d" % sent)
+                    sent += 1
+                    await asyncio.sleep(0.05)
+
+        # Messages keep flowing although every commit hangs.
+        await publish_until(lambda: len(handled) >= 20, within=TIMEOUT)
+        # Readiness says so once commits have failed for COMMIT_STALL_SECONDS.
+        async with asyncio.timeout(TIMEOUT):
+            while (why := await ping_failure(kafka)) is None:  # noqa: ASYNC110 - polled
+                await asyncio.sleep(0.1)  # polling, with the deadline above
+        assert "has not committed" in why
+        await publish_until(lambda: subscription._consumer is not stuck, within=TIMEOUT)
+        before = len(handled)
+        await publish_until(lambda: len(handled) >= before + 10, within=TIMEOUT)
+        await kafka.ping()  # the new consumer commits: ready again
+        assert not task.done()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -101,6 +101,13 @@ async def test_a_game_is_stored_with_bson_dates_and_the_spec_fields(
     assert await raw.count_documents({"room_id": game.room_id}) == 1
 
 
+async def test_a_game_is_keyed_by_its_game_id(history: MongoHistory, raw: Any) -> None:
+    """Its _id is the game's key: the one key FerretDB looks up without a scan."""
+    game = record([user(), user()], 3)
+    await history.record(game)
+    assert (await raw.find_one({"_id": game.key}))["room_id"] == game.room_id
+
+
 async def test_the_players_index_serves_for_user(history: MongoHistory) -> None:
     me = user()
     for minutes in range(5):

@@ -250,7 +250,7 @@ async def test_commits_made_at_once_for_many_rooms_each_get_their_own_outcome(
     outcomes = await asyncio.gather(*(store.commit(plan) for plan in plans),
                                     return_exceptions=True)
     assert [i for i, o in enumerate(outcomes) if isinstance(o, Conflict)] == [7]
-    assert all(o is None for i, o in enumerate(outcomes) if i != 7)
+    assert all(o == [] for i, o in enumerate(outcomes) if i != 7)
     loaded = await asyncio.gather(*(store.load(room.room_id) for room in rooms))
     assert [room.turn_number for room in loaded] == [5] * 7 + [3] + [5] * 12
 
@@ -317,16 +317,17 @@ async def test_one_quick_play_room_of_a_kind_forms_at_a_time(store: Any) -> None
              for _ in range(5)]
     outcomes = await asyncio.gather(*(store.commit(plan_commit(None, r)) for r in quick),
                                     return_exceptions=True)
-    winners = [r for r, o in zip(quick, outcomes, strict=True) if o is None]
+    winners = [r for r, o in zip(quick, outcomes, strict=True)
+               if not isinstance(o, BaseException)]
     assert len(winners) == 1, outcomes
-    assert all(isinstance(o, Conflict) for o in outcomes if o is not None)
+    assert all(isinstance(o, Conflict) for o in outcomes if isinstance(o, BaseException))
     claim = quick_claim(game_type, winners[0].max_players)
     assert await store.owner(claim) == winners[0].room_id
     filled = bump(with_players(winners[0], unique_user(), unique_user()))
     await store.commit(plan_commit(winners[0], filled))
     assert await store.owner(claim) is None  # full: the next quick room may form
     assert await store.commit(plan_commit(None, quick[-1] if quick[-1] is not winners[0]
-                                          else quick[0])) is None
+                                          else quick[0])) == []
 
 
 async def test_attempts_are_counted_per_window(store: Any) -> None:
@@ -341,3 +342,78 @@ async def test_attempts_are_counted_per_window(store: Any) -> None:
             if await store.count_attempt(short, 0.05) == 1:
                 break
             await asyncio.sleep(0.02)
+# --- the outbox: events of a commit, kept until the bus confirms them ------------------
+
+DUE = T0 + timedelta(seconds=2)
+
+
+async def test_a_commit_keeps_its_events_in_the_outbox_until_they_are_sent(store: Any) -> None:
+    room = fresh_table().room
+    assert room is not None
+    assert await store.commit(plan_commit(None, room, [b"e1", b"e2"], DUE)) == [b"e1", b"e2"]
+    assert await store.outbox(room.room_id) == [b"e1", b"e2"]
+    await store.outbox_sent(room.room_id, b"e2")
+    assert await store.outbox(room.room_id) == []
+
+
+async def test_a_commit_returns_the_events_left_unsent_before_its_own(store: Any) -> None:
+    room = fresh_table().room
+    assert room is not None
+    await store.commit(plan_commit(None, room, [b"e1"], DUE))  # never marked sent
+    unsent = await store.commit(plan_commit(room, bump(room), [b"e2", b"e3"], DUE))
+    assert unsent == [b"e1", b"e2", b"e3"]
+
+
+async def test_marking_sent_drops_only_up_to_the_last_one_sent(store: Any) -> None:
+    room = fresh_table().room
+    assert room is not None
+    await store.commit(plan_commit(None, room, [b"e1", b"e2"], DUE))
+    await store.commit(plan_commit(room, bump(room), [b"e3"], DUE))  # while e1, e2 fly
+    await store.outbox_sent(room.room_id, b"e2")
+    assert await store.outbox(room.room_id) == [b"e3"]
+    await store.outbox_sent(room.room_id, b"e2")  # a second sender of e1, e2: no harm
+    assert await store.outbox(room.room_id) == [b"e3"]
+
+
+async def test_a_commit_that_conflicts_adds_nothing_to_the_outbox(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    with pytest.raises(Conflict):
+        await store.commit(plan_commit(None, room, [b"lost"], DUE))
+    assert await store.outbox(room.room_id) == []
+
+
+async def test_a_commit_without_events_returns_nothing_to_send(store: Any) -> None:
+    room = fresh_table().room
+    assert room is not None
+    assert await store.commit(plan_commit(None, room)) == []
+
+
+async def test_an_unsent_outbox_is_claimed_once_due_and_then_put_off(store: Any) -> None:
+    room, other = fresh_table().room, fresh_table().room
+    assert room is not None and other is not None
+    await store.commit(plan_commit(None, room, [b"e1"], DUE))
+    await store.commit(plan_commit(None, other, [b"o1"], DUE + timedelta(hours=1)))
+    assert room.room_id not in await store.claim_outboxes(DUE - timedelta(seconds=1),
+                                                          DUE, 10_000)
+    claimed = await store.claim_outboxes(DUE, DUE + timedelta(seconds=5), 10_000)
+    assert room.room_id in claimed and other.room_id not in claimed
+    # Put off while the claimer sends it: nobody else takes it before then.
+    assert room.room_id not in await store.claim_outboxes(DUE + timedelta(seconds=4),
+                                                          DUE + timedelta(seconds=9), 10_000)
+    assert room.room_id in await store.claim_outboxes(DUE + timedelta(seconds=5),
+                                                      DUE + timedelta(seconds=9), 10_000)
+
+
+async def test_a_sent_outbox_is_not_claimed_again(store: Any) -> None:
+    room = fresh_table().room
+    assert room is not None
+    await store.commit(plan_commit(None, room, [b"e1"], DUE))
+    await store.outbox_sent(room.room_id, b"e1")
+    assert room.room_id not in await store.claim_outboxes(DUE + timedelta(days=1),
+                                                          DUE + timedelta(days=2), 10_000)
+
+
+async def test_the_events_of_a_deleted_room_still_wait_to_be_sent(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    await store.commit(plan_commit(room, None, [b"gone"], DUE))
+    assert await store.outbox(room.room_id) == [b"gone"]

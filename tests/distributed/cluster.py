@@ -32,36 +32,55 @@ class Proc:
 
     name: str
     args: list[str]
+    env: dict[str, str] = field(default_factory=dict)
     process: asyncio.subprocess.Process | None = None
     url: str = ""
     port: int = 0
     output: list[str] = field(default_factory=list)
+    launched_at: float = 0.0  # loop time of the launch
+    ready_at: float = 0.0  # loop time it said it serves
     _drain: asyncio.Task[None] | None = None
+    _listening: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def start(self) -> "Proc":
+    async def launch(self) -> "Proc":
+        """Start the process without waiting for it to serve."""
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "blazing", *self.args,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        assert self.process.stdout is not None
-        async with asyncio.timeout(START_TIMEOUT):
-            while True:
-                raw = await self.process.stdout.readline()
-                if not raw:
-                    raise RuntimeError(f"{self.name} exited: {''.join(self.output[-30:])}")
-                line = raw.decode(errors="replace")
-                self.output.append(line)
-                match = _LISTENING.search(line)
-                if match and ("listening" in line or "health" in line):
-                    self.url, self.port = match.group(1), int(match.group(2))
-                    break
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
+        self._listening = asyncio.Event()
+        self.launched_at = asyncio.get_running_loop().time()
         self._drain = asyncio.create_task(self._keep_reading())
+        return self
+
+    async def start(self) -> "Proc":
+        """Start the process and wait until it serves."""
+        await self.launch()
+        assert self.process is not None
+        exited = asyncio.ensure_future(self.process.wait())
+        listening = asyncio.ensure_future(self._listening.wait())
+        try:
+            await asyncio.wait([exited, listening], timeout=START_TIMEOUT,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            exited.cancel()
+            listening.cancel()
+        if not self._listening.is_set():
+            await self.kill()
+            raise RuntimeError(f"{self.name} did not start: {''.join(self.output[-30:])}")
         return self
 
     async def _keep_reading(self) -> None:
         assert self.process is not None and self.process.stdout is not None
         async for raw in self.process.stdout:
-            self.output.append(raw.decode(errors="replace"))
+            line = raw.decode(errors="replace")
+            self.output.append(line)
+            match = _LISTENING.search(line)
+            if match and not self._listening.is_set() and (
+                    "listening" in line or "health" in line):
+                self.url, self.port = match.group(1), int(match.group(2))
+                self.ready_at = asyncio.get_running_loop().time()
+                self._listening.set()
 
     @property
     def ws_url(self) -> str:
@@ -78,16 +97,20 @@ class Proc:
             self.process.send_signal(signal.SIGKILL)
             await self.process.wait()
 
-    async def stop(self) -> int | None:
+    async def stop(self, within: float = 20.0) -> int | None:
+        """SIGTERM, then SIGKILL if it has not exited ``within`` seconds; the exit
+        status (negative: the signal that ended it)."""
         if self.alive:
             assert self.process is not None
             self.process.send_signal(signal.SIGTERM)
             try:
-                await asyncio.wait_for(self.process.wait(), 20)
+                await asyncio.wait_for(self.process.wait(), within)
             except TimeoutError:
                 self.process.kill()
                 await self.process.wait()
         if self._drain is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._drain), 2)  # its last words
             self._drain.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._drain
@@ -99,16 +122,19 @@ class Cluster:
     prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}.")
     procs: list[Proc] = field(default_factory=list)
     extra_args: list[str] = field(default_factory=list)
+    kafka: str = KAFKA  # the servers it runs over
+    redis: str = REDIS
+    mongo: str = MONGO
 
     @property
     def mongo_url(self) -> str:
-        return f"{MONGO}/blazing_{self.prefix.strip('.')}"
+        return f"{self.mongo}/blazing_{self.prefix.strip('.')}"
 
     def common_args(self) -> list[str]:
         return [
             "--port", "0",
-            "--bus-url", f"kafka://{KAFKA}",
-            "--state-url", f"{REDIS}/{REDIS_DB}",
+            "--bus-url", f"kafka://{self.kafka}",
+            "--state-url", f"{self.redis}/{REDIS_DB}",
             "--history-url", self.mongo_url,
             "--jwt-secret", SECRET,
             "--topic-prefix", self.prefix,

@@ -204,6 +204,20 @@ async def test_a_store_outage_is_service_unavailable_and_changes_nothing(
     await mover.expect("bigger_dice.rolled", player_id=first)
 
 
+async def test_a_bus_outage_at_the_gateway_is_service_unavailable_with_the_request_id(
+        server: Running, connect: ClientFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = await connect(server, 1, "alice")
+    assert server.gateway is not None
+
+    async def down(*args: object) -> None:
+        raise DependencyUnavailable("bus is down")
+
+    monkeypatch.setattr(server.gateway._bus, "publish", down)
+    await alice.send("list_rooms", request_id="bus-down")
+    error = await alice.expect_error("SERVICE_UNAVAILABLE")
+    assert error["request_id"] == "bus-down"
+
+
 async def test_an_unexpected_fault_is_internal_error_and_the_server_goes_on(
         server: Running, connect: ClientFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     alice = await connect(server, 1, "alice")

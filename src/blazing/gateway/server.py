@@ -29,6 +29,7 @@ from blazing.gateway.session import CloseCode, GatewayLimits, Reaction, Session
 from blazing.ids import GatewayId, SocketId, UserId
 from blazing.protocol.envelope import Actor, Topics, released_actor, user_disconnected
 from blazing.state.base import PresenceStore
+from blazing.supervision import Liveness, stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +113,12 @@ class Gateway:
         gateway_id: GatewayId | None = None,
         options: GatewayOptions | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        liveness: Liveness | None = None,
     ) -> None:
+        """``liveness`` learns when a loop of this gateway dies (the process then
+        reports it and exits, to be restarted)."""
         self._bus, self._presence, self._verifier = bus, presence, verifier
+        self._liveness = liveness or Liveness()
         self.gateway_id = gateway_id or GatewayId("gw-" + secrets.token_hex(4))
         self._options = options or GatewayOptions()
         self._limits = self._options.limits
@@ -139,15 +144,14 @@ class Gateway:
             asyncio.create_task(self._sweep(), name="gateway-sweeper"),
             self._heartbeat_task,
         ]
+        for task, what in zip(self._tasks, ("event consumer", "sweeper", "heartbeat"),
+                              strict=True):
+            self._liveness.watch(task, what)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.shutdown()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks, liveness=self._liveness)
         self._tasks = []
 
     async def shutdown(self) -> None:
@@ -164,9 +168,7 @@ class Gateway:
         # Whatever close could not be recorded in time, and the registration itself
         # (with the heartbeat stopped first, so that nothing registers it again).
         if self._heartbeat_task is not None:
-            self._heartbeat_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat_task
+            await stop_tasks([self._heartbeat_task], liveness=self._liveness)
         await self._release_own_sockets()
 
     @property
@@ -332,7 +334,8 @@ class Gateway:
                 metrics.commands_of(reaction.command_type or "").inc()
             except DependencyUnavailable:
                 conn.push(session.error_frame(ErrorCode.SERVICE_UNAVAILABLE,
-                                              "the game service cannot be reached; try again"))
+                                              "the game service cannot be reached; try again",
+                                              reaction.request_id))
         if reaction.close is not None:
             conn.close_soon(*reaction.close)
 

@@ -62,6 +62,7 @@ class Reaction:
     watch_lobby: bool = False
     command_type: str | None = None  # of the published command, for metrics
     answer_ping: bool = False  # a WebSocket PING within budget: send its PONG
+    request_id: str | None = None  # of the published command, for an error about it
 
 
 def _wall_clock() -> datetime:
@@ -195,6 +196,7 @@ class Session:
             message, frame, identity))])
         reaction.watch_lobby = isinstance(message, cmd.ListRooms)
         reaction.command_type = str(message.__struct_config__.tag)
+        reaction.request_id = message.request_id
         return reaction
 
     def _auth(self, message: cmd.Auth) -> Reaction:

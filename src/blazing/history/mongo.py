@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 import msgspec
+from bson.int64 import Int64
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
@@ -40,6 +41,10 @@ SCHEMA_MARK = {"_id": "game_history", "version": 2}  # in collection ``schema``
 ROOM_GAMES_PROBED = 1000  # a room's games looked for by id, for a link by room id
 DEFAULT_DATABASE = "blazing"
 DEFAULT_TIMEOUT_MS = 3000
+# How long a reply may take. A server that takes a request and never answers must not
+# hold its caller (the game service's timer loop records finished games) for good;
+# generous, as creating an index over many documents at start takes a while.
+REPLY_TIMEOUT_MS = 10_000
 # FerretDB v1 rejects an array directly inside an array ("nested arrays are not
 # supported"). The games' own records avoid them, but a record is free-form per game,
 # so any such inner array is stored wrapped in a one-field document and unwrapped on
@@ -69,7 +74,12 @@ def _escape(value: Any, in_array: bool = False) -> Any:
 
 
 def _unescape(value: Any) -> Any:
-    """Undo :func:`_escape`."""
+    """Undo :func:`_escape`, and give every integer back as a plain ``int``: PyMongo
+    reads an integer past 32 bits as ``bson.Int64`` (an ``int`` subclass), which
+    msgspec, and so the history API, refuses to encode. Typed fields are converted
+    anyway; the free-form ``rounds`` are not, so it is done here for all."""
+    if isinstance(value, Int64):
+        return int(value)
     if isinstance(value, list):
         return [_unescape(v) for v in value]
     if isinstance(value, dict):
@@ -99,14 +109,17 @@ class MongoHistory:
     def __init__(self, url: str, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
         """``url`` is ``mongodb://host:port/database`` (database defaults to
         ``blazing``); ``timeout_ms`` bounds server selection and connecting, so an
-        outage surfaces as ``DependencyUnavailable`` quickly."""
+        outage surfaces as ``DependencyUnavailable`` quickly; a reply that does not
+        come within :data:`REPLY_TIMEOUT_MS` is one too."""
         self._client: AsyncMongoClient[Document] = AsyncMongoClient(
             url,
             tz_aware=True,
             tzinfo=UTC,
             serverSelectionTimeoutMS=timeout_ms,
             connectTimeoutMS=timeout_ms,
-            # No client-side timeout on a reply: creating indexes can be slow.
+            # Not timeoutMS: with it, server selection waits that long too, and an
+            # outage takes longer to show.
+            socketTimeoutMS=REPLY_TIMEOUT_MS,
         )
         database = self._client.get_default_database(DEFAULT_DATABASE)
         self._games: AsyncCollection[Document] = database[COLLECTION]

@@ -38,11 +38,6 @@ class ChatLine(msgspec.Struct, frozen=True, kw_only=True):
     channel: str = ROOM_CHANNEL  # players write ROOM_CHANNEL, spectators theirs
 
 
-class OutboxEntry(msgspec.Struct, frozen=True, kw_only=True):
-    key: str
-    envelope: msgspec.Raw  # the encoded bus envelope, republished as is
-
-
 class Room(msgspec.Struct, frozen=True, kw_only=True):
     room_id: RoomId
     room_name: str
@@ -82,10 +77,6 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     rematch_open: bool = True  # False once one of them left: no rematch in this room
     chat: tuple[ChatLine, ...] = ()
     applied: tuple[str, ...] = ()  # recent command ids, for redelivery dedup
-    # Events of the last applied command, stored with the state they belong to so
-    # a command redelivered after a crash between commit and publish is published.
-    outbox_command: str = ""
-    outbox: tuple[OutboxEntry, ...] = ()
 
     @property
     def is_active(self) -> bool:

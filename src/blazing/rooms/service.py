@@ -4,6 +4,13 @@ finished games.
 
 It owns no room in memory: every command loads, applies and commits, so any
 number of instances can serve the same rooms (DESIGN.md "Consistency").
+
+A commit writes the change's events into the room's outbox in the same atomic
+write; they are published right after, and dropped from the outbox once the bus
+confirms them. When the bus does not confirm, the command still counts as applied
+(the player is not told otherwise): the events wait in the outbox, and the next
+commit of that room, or any instance's outbox loop once ``outbox_settle`` has
+passed, publishes them — before anything newer, so a room's events stay in order.
 """
 
 import asyncio
@@ -14,7 +21,7 @@ import os
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
@@ -53,9 +60,10 @@ from blazing.rooms import rematch, rules, views
 from blazing.rooms.archive import game_record
 from blazing.rooms.context import Context, RuleSettings
 from blazing.rooms.facts import Facts, room_id_for
-from blazing.rooms.model import OutboxEntry, Room
+from blazing.rooms.model import Room
 from blazing.rooms.tx import Emit, Outcome
 from blazing.state.base import PresenceStore, RoomStore, invite_claim, plan_commit, table_kind
+from blazing.supervision import Liveness, stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +88,14 @@ class ServiceSettings:
     room_list_limit: int = 200
     archive_retry_seconds: float = 5.0
     crash_at: str | None = None  # fault tests: SIGKILL this process at that point
+    # How long one instance has to write a game's history before another may try;
+    # above the history store's own reply timeout.
+    archive_claim_seconds: float = 15.0
     topics: Topics = field(default_factory=Topics)
+    outbox_interval: float = 0.5  # how often outboxes left unsent are looked for
+    # How long the committer has to publish a commit's events before any instance
+    # may send them again (and how long between two tries while the bus is down).
+    outbox_settle: float = 2.0
 
 
 class GameService:
@@ -94,12 +109,16 @@ class GameService:
         rng: Rng,
         settings: ServiceSettings | None = None,
         clock: Clock = utc_now,
+        liveness: Liveness | None = None,
     ) -> None:
+        """``liveness`` learns when a loop of this service dies (the process then
+        reports it and exits, to be restarted)."""
         self._bus, self._store, self._history, self._presence = bus, store, history, presence
         self._rng = rng
         self._settings = settings or ServiceSettings()
         self._facts = Facts(store=store, rng=rng, rules=self._settings.rules, clock=clock)
         self._clock = clock
+        self._liveness = liveness or Liveness()
         self._tasks: list[asyncio.Task[None]] = []
         # Users of released gateways whose user_disconnected the bus has not taken yet.
         self._drops_to_send: list[tuple[UserId, GatewayId]] = []
@@ -108,21 +127,20 @@ class GameService:
     async def __aenter__(self) -> "GameService":
         topics = self._settings.topics
         subscription = await self._bus.subscribe(topics.commands, topics.service_group)
-        self._tasks = [
-            asyncio.create_task(consume(subscription, self.handle, concurrent_keys=True),
-                                name="service-commands"),
-            asyncio.create_task(self._fire_timers(), name="service-timers"),
-            asyncio.create_task(self._watch_gateways(), name="service-gateway-watch"),
-        ]
+        loops = {"command consumer": consume(subscription, self.handle, concurrent_keys=True),
+                 "timer loop": self._fire_timers(),
+                 "gateway watch": self._watch_gateways(),
+                 "outbox loop": self._drain_outboxes()}
+        self._tasks = []
+        for what, loop in loops.items():
+            task = asyncio.create_task(loop, name=f"service {what}")
+            self._liveness.watch(task, what)
+            self._tasks.append(task)
         self.ready.set()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks, liveness=self._liveness)
         self._tasks = []
 
     # --- commands ------------------------------------------------------------------
@@ -213,15 +231,30 @@ class GameService:
             if outcome.error is not None:
                 raise outcome.error
             if not outcome.changed:
-                if room is not None and room.outbox_command == command_id:
-                    await self._republish(room)
+                if room is not None and command_id in room.applied:
+                    # Redelivered after a crash or a rebalance: its events may still
+                    # wait in the outbox; send them now rather than at the next drain.
+                    await self._send_outbox(room.room_id, await self._store.outbox(room.room_id))
                 return
             try:
                 await self._commit(outcome, command_id, actor, ctx.now)
             except Conflict:
                 continue
+            except DependencyUnavailable:
+                # The write may have happened with only its reply lost: then it is
+                # applied (its events wait in the outbox) and must not be denied.
+                if not await self._was_applied(room_id, command_id):
+                    raise
             return
         raise ServerFault(f"command {command_id} kept conflicting")
+
+    async def _was_applied(self, room_id: RoomId | None, command_id: str) -> bool:
+        """Whether the store shows the command applied (False if it cannot tell)."""
+        try:
+            room = await self._store.load(room_id) if room_id else None
+        except DependencyUnavailable:
+            return False
+        return room is not None and command_id in room.applied
 
     async def _disconnected(self, command_id: str, command: UserDisconnected,
                             actor: Actor) -> None:
@@ -293,15 +326,35 @@ class GameService:
     # --- timers --------------------------------------------------------------------
 
     async def _fire_timers(self) -> None:
-        while True:
-            try:
-                for room_id in await self._store.due(self._clock(), limit=100):
-                    await self.fire(room_id)
-            except DependencyUnavailable as exc:
-                log.warning("timers paused: %s", exc)
-            except Exception:
-                log.exception("timer loop error")
-            await asyncio.sleep(self._settings.timer_interval)
+        # Each room fires in a task of its own, and the loop does not wait for it: a
+        # room waiting on a dependency (a history write, a publish the bus is slow to
+        # confirm) must not hold the other rooms' timers. A room already firing here
+        # is not fired again meanwhile.
+        firing: dict[RoomId, asyncio.Task[None]] = {}
+        try:
+            while True:
+                try:
+                    due = await self._store.due(self._clock(), limit=100 + len(firing))
+                except DependencyUnavailable as exc:
+                    log.warning("timers paused: %s", exc)
+                    due = []
+                for room_id in due:
+                    if room_id not in firing:
+                        firing[room_id] = asyncio.create_task(self._fire_one(room_id, firing))
+                await asyncio.sleep(self._settings.timer_interval)
+        finally:
+            await stop_tasks(list(firing.values()))
+
+    async def _fire_one(self, room_id: RoomId,
+                        firing: dict[RoomId, "asyncio.Task[None]"]) -> None:
+        try:
+            await self.fire(room_id)
+        except DependencyUnavailable as exc:
+            log.warning("timers of %s paused: %s", room_id, exc)
+        except Exception:
+            log.exception("timers of %s failed", room_id)
+        finally:
+            firing.pop(room_id, None)
 
     async def _watch_gateways(self) -> None:
         while True:
@@ -354,12 +407,23 @@ class GameService:
                 return
             ctx = Context(now=self._clock(), rng=self._rng, settings=self._settings.rules)
             if room.archive_due is not None and room.archive_due <= ctx.now:
-                ok = await self._archive(room)
-                if ok and rematch.agreed(room):  # the rematch starts: can it?
-                    ctx = dataclasses.replace(ctx, **await self._facts.rematch_facts(room))
-                archived = rules.archived(room, ok, ctx, self._settings.archive_retry_seconds)
-                with contextlib.suppress(Conflict):  # someone else did it; look again
-                    await self._commit(archived, f"archive:{room_id}:{room.version}", None,
+                # Claim the write first: one instance writes a game's history at a time,
+                # so a slow history server is not written twice as hard. A claimer that
+                # dies leaves it due again once the claim runs out.
+                claim = rules.archived(room, False, ctx,
+                                       self._settings.archive_claim_seconds).after
+                assert claim is not None, "a claim keeps the room"
+                try:
+                    await self._store.commit(plan_commit(room, claim))
+                except Conflict:
+                    continue  # another instance claimed it, or the room moved: look again
+                ok = await self._archive(claim)
+                ctx = Context(now=self._clock(), rng=self._rng, settings=self._settings.rules)
+                if ok and rematch.agreed(claim):  # the rematch starts: can it?
+                    ctx = dataclasses.replace(ctx, **await self._facts.rematch_facts(claim))
+                archived = rules.archived(claim, ok, ctx, self._settings.archive_retry_seconds)
+                with contextlib.suppress(Conflict):  # the room moved meanwhile; look again
+                    await self._commit(archived, f"archive:{room_id}:{claim.version}", None,
                                        ctx.now)
                 continue
             outcome = rules.tick(room, ctx)
@@ -375,17 +439,64 @@ class GameService:
 
     async def _commit(self, outcome: Outcome, command_id: str, actor: Actor | None,
                       now: datetime) -> None:
-        after = outcome.after
-        room = after or outcome.before
+        """Commit the outcome with its events in the room's outbox, then send the
+        outbox. Raises only if the commit itself failed (``Conflict``,
+        ``DependencyUnavailable``): once it is written, the change counts as applied."""
+        room = outcome.after or outcome.before
         assert room is not None, "a commit concerns a room"
         # Every event of a room's command shares the room's key (one partition, in
         # order), whatever its audience: a joiner's room_state follows room_joined.
         envelopes = self._envelopes(command_id, outcome.emits, actor, now, room.room_id)
-        if after is not None:
-            after = msgspec.structs.replace(after, outbox_command=command_id, outbox=tuple(
-                OutboxEntry(key=key, envelope=msgspec.Raw(data)) for key, data in envelopes))
-        await self._store.commit(plan_commit(outcome.before, after))
-        await self._publish_all(envelopes)
+        unsent = await self._store.commit(plan_commit(
+            outcome.before, outcome.after, [data for _, data in envelopes],
+            now + timedelta(seconds=self._settings.outbox_settle)))
+        await self._send_outbox(room.room_id, unsent)
+
+    async def _send_outbox(self, room_id: RoomId, unsent: Sequence[bytes]) -> bool:
+        """Publish a room's unsent envelopes in order and drop them from its outbox
+        once the bus confirms them; True if it did. When the bus does not confirm,
+        they stay for a later try (by this or any instance)."""
+        if not unsent:
+            return True
+        try:
+            await self._publish_all([(room_id, data) for data in unsent])
+        except DependencyUnavailable as exc:
+            log.warning("events of room %s wait in its outbox: %s", room_id, exc)
+            return False
+        try:
+            await self._store.outbox_sent(room_id, unsent[-1])
+        except DependencyUnavailable as exc:  # they are sent again later: harmless
+            log.warning("outbox of room %s not marked sent: %s", room_id, exc)
+        return True
+
+    async def _drain_outboxes(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.outbox_interval)
+            try:
+                await self.drain_outboxes()
+            except DependencyUnavailable as exc:
+                log.warning("outboxes not looked at: %s", exc)
+            except Exception:
+                log.exception("outbox loop error")
+
+    async def drain_outboxes(self, limit: int = 100) -> int:
+        """Send the outboxes whose events were not confirmed within
+        ``outbox_settle`` of their commit (the committer crashed, or the bus did not
+        take them); safe to run on every instance at once. Returns how many
+        envelopes the bus confirmed."""
+        now = self._clock()
+        rooms = await self._store.claim_outboxes(
+            now, now + timedelta(seconds=self._settings.outbox_settle), limit)
+
+        async def send(room_id: RoomId) -> int:
+            unsent = await self._store.outbox(room_id)
+            return len(unsent) if await self._send_outbox(room_id, unsent) else 0
+
+        sent = sum(await asyncio.gather(*map(send, rooms)))
+        if sent:
+            metrics.OUTBOX_REPUBLISHED.inc(sent)
+            log.info("sent %d events left in outboxes", sent)
+        return sent
 
     async def _archive(self, room: Room) -> bool:
         """Write an ended game to history (idempotent); False if the store is down."""
@@ -408,9 +519,6 @@ class GameService:
         if self._settings.crash_at == point:
             log.critical("CRASH_AT=%s: killing this game service", point)
             os.kill(os.getpid(), signal.SIGKILL)
-
-    async def _republish(self, room: Room) -> None:
-        await self._publish_all([(e.key, bytes(e.envelope)) for e in room.outbox])
 
     def _envelopes(self, command_id: str, emits: Sequence[Emit], actor: Actor | None,
                    now: datetime, key: str) -> list[tuple[str, bytes]]:

@@ -4,6 +4,14 @@ A commit is described once, by :func:`plan_commit`, from the room before and
 after a command; the memory adapter applies the plan under a lock, the Redis
 adapter in one Lua script. Either applies all of it or none of it.
 
+Outbox: a commit also appends the encoded bus envelopes of its events to the
+room's outbox, in the same atomic write, and indexes the room as having unsent
+events. Whoever publishes them and sees the bus confirm calls
+:meth:`RoomStore.outbox_sent`; until then any instance may claim the room
+(:meth:`RoomStore.claim_outboxes`) and publish them again. So every committed
+change's events reach the bus at least once, whatever fails between the commit
+and the publish; consumers drop the repeats (event ids, room ``seq``).
+
 Extra keys beyond the seed's (documented in docs/protocol.md):
 ``game:room_name:{name key}`` → room id of the active listed room holding the name
 (the key is the name NFKC-normalised, case-folded, without invisible characters:
@@ -17,9 +25,13 @@ Extra keys beyond the seed's (documented in docs/protocol.md):
 ``ws:sockets:{user_id}`` → set of the user's open socket ids;
 ``ws:gateways`` → set of gateway ids with sockets on record;
 ``ws:gateway:{gateway_id}`` → present while that gateway is alive (TTL);
-``ws:gateway:{gateway_id}:sockets`` → hash of its socket ids → user ids.
+``ws:gateway:{gateway_id}:sockets`` → hash of its socket ids → user ids;
+``game:room:{room_id}:outbox`` → list of the room's unsent event envelopes, oldest
+first; ``game:outboxes`` → sorted set of room id by when its outbox is due to be
+sent by any instance (epoch seconds).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, Self
@@ -50,6 +62,10 @@ class CommitPlan:
     # ``table_kind``, oldest first: add the room (score: creation time) or remove it.
     table_kind: str
     open_table: float | None
+    # Encoded envelopes of this change's events, appended to the room's outbox, and
+    # when any instance may send them if the committer has not confirmed them by then.
+    outbox: tuple[bytes, ...] = ()
+    outbox_due: datetime | None = None
 
 
 def name_claim(name: str) -> str:
@@ -82,8 +98,12 @@ def claims_of(room: Room | None) -> set[str]:
     return keys
 
 
-def plan_commit(before: Room | None, after: Room | None) -> CommitPlan:
-    """What a store must check and write to move ``before`` to ``after``."""
+def plan_commit(before: Room | None, after: Room | None, outbox: Sequence[bytes] = (),
+                outbox_due: datetime | None = None) -> CommitPlan:
+    """What a store must check and write to move ``before`` to ``after``, with the
+    envelopes of the events to append to the room's outbox (due to be sent by
+    anyone at ``outbox_due``, required when there are any)."""
+    assert outbox_due is not None or not outbox, "an outbox needs its due time"
     base = after or before
     assert base is not None, "a commit needs a room before or after"
     active = after is not None and after.is_active
@@ -107,6 +127,8 @@ def plan_commit(before: Room | None, after: Room | None) -> CommitPlan:
         deadline=after.next_deadline() if after else None,
         table_kind=table_kind(base.game_type, base.max_players),
         open_table=after.created_at.timestamp() if after and after.open_table else None,
+        outbox=tuple(outbox),
+        outbox_due=outbox_due,
     )
 
 
@@ -121,7 +143,27 @@ class RoomStore(Protocol):
 
     async def load(self, room_id: RoomId) -> Room | None: ...
 
-    async def commit(self, plan: CommitPlan) -> None: ...
+    async def commit(self, plan: CommitPlan) -> list[bytes]:
+        """Check and write ``plan`` atomically (``Conflict`` if a check fails). Returns
+        the room's outbox after the commit when the plan added to it: the envelopes
+        earlier commits left unsent, oldest first, then the plan's own. The caller
+        publishes them, in that order, then calls :meth:`outbox_sent`."""
+        ...
+
+    async def outbox(self, room_id: RoomId) -> list[bytes]:
+        """The room's unsent envelopes, oldest first."""
+        ...
+
+    async def outbox_sent(self, room_id: RoomId, last: bytes) -> None:
+        """The bus confirmed the room's outbox up to and including ``last``: drop
+        those envelopes (nothing, if someone did already). An emptied outbox leaves
+        the index."""
+        ...
+
+    async def claim_outboxes(self, now: datetime, until: datetime, limit: int) -> list[RoomId]:
+        """Rooms whose outbox is due at ``now``, each put off until ``until`` so that
+        other instances leave it alone while the caller sends it."""
+        ...
 
     async def player_room(self, user_id: UserId) -> RoomId | None:
         """The active room the user plays in, if any."""

@@ -26,6 +26,8 @@ class MemoryRoomStore:
         self._players: dict[UserId, RoomId] = {}
         self._watching: dict[UserId, set[RoomId]] = {}
         self._deadlines: dict[RoomId, datetime] = {}
+        self._outboxes: dict[RoomId, list[bytes]] = {}
+        self._outbox_due: dict[RoomId, datetime] = {}
         self._lock = asyncio.Lock()
 
     async def __aenter__(self) -> Self:
@@ -37,10 +39,34 @@ class MemoryRoomStore:
     async def load(self, room_id: RoomId) -> Room | None:
         return self._rooms.get(room_id)
 
-    async def commit(self, plan: CommitPlan) -> None:
+    async def commit(self, plan: CommitPlan) -> list[bytes]:
         async with self._lock:
             self._check(plan)
             self._write(plan)
+            if not plan.outbox:
+                return []
+            assert plan.outbox_due is not None
+            unsent = self._outboxes.setdefault(plan.room_id, [])
+            unsent.extend(plan.outbox)
+            self._outbox_due.setdefault(plan.room_id, plan.outbox_due)
+            return list(unsent)
+
+    async def outbox(self, room_id: RoomId) -> list[bytes]:
+        return list(self._outboxes.get(room_id, ()))
+
+    async def outbox_sent(self, room_id: RoomId, last: bytes) -> None:
+        unsent = self._outboxes.get(room_id, [])
+        if last in unsent:
+            del unsent[:unsent.index(last) + 1]
+        if not unsent:
+            self._outboxes.pop(room_id, None)
+            self._outbox_due.pop(room_id, None)
+
+    async def claim_outboxes(self, now: datetime, until: datetime, limit: int) -> list[RoomId]:
+        due = sorted((at, rid) for rid, at in self._outbox_due.items() if at <= now)[:limit]
+        for _, rid in due:
+            self._outbox_due[rid] = until
+        return [rid for _, rid in due]
 
     def _check(self, plan: CommitPlan) -> None:
         current = self._rooms.get(plan.room_id)

@@ -15,6 +15,10 @@ Keys (docs/protocol.md, "Bus and stores"):
 - ``game:attempts:{key}`` — a counter of attempts (password tries) with the window's TTL.
 - ``game:user:{user_id}:watching`` — SET of room ids the user spectates.
 - ``game:timers`` — ZSET of room id scored by its next deadline (epoch seconds).
+- ``game:room:{room_id}:outbox`` — LIST of the room's event envelopes not yet confirmed
+  sent, oldest first (expires :data:`OUTBOX_TTL_SECONDS` after its last append).
+- ``game:outboxes`` — ZSET of room ids with an outbox, scored by when any instance may
+  send it (epoch seconds).
 - ``ws:presence:{user_id}`` — present while online, with a TTL (60 s by default).
 - ``ws:sockets:{user_id}`` — SET of open socket ids, with twice the presence TTL
   (refreshed with presence) so a crashed gateway's sockets expire on their own.
@@ -47,6 +51,7 @@ import msgspec
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError, RedisError
 
 from blazing.errors import Conflict, DependencyUnavailable, ServerFault
@@ -57,6 +62,8 @@ from blazing.state.coalesce import Coalescer
 
 ROOMS_LIST = "game:rooms:list"
 TIMERS = "game:timers"
+OUTBOXES = "game:outboxes"
+OUTBOX_TTL_SECONDS = 24 * 3600  # an outbox nobody could send for a day is dropped
 SAFETY_MARGIN_SECONDS = 300.0  # an ended room outlives its retention by this much
 FALLBACK_RETENTION_SECONDS = 3600.0  # an inactive room without ``expires_at``
 DEFAULT_TIMEOUT = 3.0  # seconds to connect or to wait for a reply
@@ -65,6 +72,10 @@ MAX_CONNECTIONS = 100  # per client; more concurrent calls wait for one
 
 def room_key(room_id: str) -> str:
     return f"game:room:{room_id}"
+
+
+def outbox_key(room_id: str) -> str:
+    return f"game:room:{room_id}:outbox"
 
 
 def player_key(user_id: int) -> str:
@@ -119,12 +130,15 @@ def gateway_sockets_key(gateway_id: str) -> str:
 # Status codes returned by the commit script.
 _OK, _STALE, _CLAIM_TAKEN, _PLAYER_ELSEWHERE = 0, 1, 2, 3
 
-# KEYS: room, active list, timers, the open-table set of the room's kind, then the keys
-# of unique claims to take and to release, the room keys of claimed and released
-# players, the watching sets of watch and unwatch users.
+# KEYS: room, active list, timers, the open-table set of the room's kind, the room's
+# outbox, the outbox index, then the keys of unique claims to take and to release, the
+# room keys of claimed and released players, the watching sets of watch and unwatch
+# users.
 # ARGV: room id, expected version ('' = must not exist), room JSON ('' = delete),
 # active ('1'/'0'), deadline score ('' = none), PEXPIRE ms for an inactive room,
-# open-table score ('' = not an open table), then the six key counts.
+# open-table score ('' = not an open table), the six key counts, the outbox's due
+# score and PEXPIRE ms, then the envelopes to append to the outbox.
+# Returns {status, detail} and, after an append, the outbox as it was before it.
 _COMMIT = """
 local rid = ARGV[1]
 local current = redis.call('GET', KEYS[1])
@@ -139,7 +153,7 @@ else
 end
 local nk, nrk, nc, nr, nw, nu = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]),
   tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
-local first = 5
+local first = 7
 for i = first, first + nk - 1 do
   local owner = redis.call('GET', KEYS[i])
   if owner and owner ~= rid then return {2, KEYS[i]} end
@@ -185,7 +199,44 @@ if ARGV[7] == '' then
 else
   redis.call('ZADD', KEYS[4], ARGV[7], rid)
 end
-return {0, ''}
+if #ARGV < 16 then return {0, ''} end
+local earlier = redis.call('LRANGE', KEYS[5], 0, -1)
+for i = 16, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[5], ARGV[15])
+redis.call('ZADD', KEYS[6], 'NX', ARGV[14], rid)
+return {0, '', unpack(earlier)}
+"""
+
+# KEYS: the outbox index. ARGV: now and until (scores), limit, the outbox key's
+# prefix and suffix. Returns the rooms due, each now scored ``until``; drops entries
+# whose outbox is gone (sent, or expired).
+_CLAIM_OUTBOXES = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+local live = {}
+for _, rid in ipairs(ids) do
+  if redis.call('EXISTS', ARGV[4] .. rid .. ARGV[5]) == 1 then
+    redis.call('ZADD', KEYS[1], ARGV[2], rid)
+    live[#live + 1] = rid
+  else
+    redis.call('ZREM', KEYS[1], rid)
+  end
+end
+return live
+"""
+
+# KEYS: the room's outbox, the outbox index. ARGV: the last envelope sent, room id.
+# Drops the outbox up to and including that envelope (nothing if it is not there
+# any more); an emptied outbox leaves the index.
+_OUTBOX_SENT = """
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+for i = 1, #items do
+  if items[i] == ARGV[1] then
+    redis.call('LTRIM', KEYS[1], i, -1)
+    break
+  end
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[2]) end
+return 0
 """
 
 # KEYS: the attempt counter. ARGV: window in ms. The count in the current window.
@@ -298,7 +349,8 @@ _CommitCall = tuple[list[str], list[str | int | bytes]]  # the commit script's K
 
 
 def _commit_call(plan: CommitPlan) -> _CommitCall:
-    keys = [room_key(plan.room_id), ROOMS_LIST, TIMERS, open_tables_key(plan.table_kind)]
+    keys = [room_key(plan.room_id), ROOMS_LIST, TIMERS, open_tables_key(plan.table_kind),
+            outbox_key(plan.room_id), OUTBOXES]
     keys += [claim_key(c) for c in plan.claims]
     keys += [claim_key(c) for c in plan.releases]
     keys += [player_key(u) for u in plan.claim_players]
@@ -315,6 +367,9 @@ def _commit_call(plan: CommitPlan) -> _CommitCall:
         "" if plan.open_table is None else repr(plan.open_table),
         len(plan.claims), len(plan.releases), len(plan.claim_players),
         len(plan.release_players), len(plan.watch), len(plan.unwatch),
+        "" if plan.outbox_due is None else repr(plan.outbox_due.timestamp()),
+        OUTBOX_TTL_SECONDS * 1000,
+        *plan.outbox,
     ]
     return keys, args
 
@@ -329,10 +384,14 @@ class RedisRoomStore:
         self._commit = self._redis.register_script(_COMMIT)
         self._due = self._redis.register_script(_DUE)
         self._attempt = self._redis.register_script(_ATTEMPT)
+        self._claim_outboxes = self._redis.register_script(_CLAIM_OUTBOXES)
+        self._outbox_sent = self._redis.register_script(_OUTBOX_SENT)
         # Rooms loaded or committed at the same moment (a burst of commands for many
-        # rooms) share one MGET and one pipeline of commit scripts.
+        # rooms) share one MGET and one pipeline of commit scripts; so do the
+        # confirmations of their outboxes.
         self._loads = Coalescer(self._load_many)
         self._commits = Coalescer(self._commit_many)
+        self._sents = Coalescer(self._sent_many)
 
     async def __aenter__(self) -> Self:
         return self
@@ -348,34 +407,57 @@ class RedisRoomStore:
         with _unavailable_on_error("load"):
             return list(await self._redis.mget(keys))
 
-    async def commit(self, plan: CommitPlan) -> None:
+    async def commit(self, plan: CommitPlan) -> list[bytes]:
         """Check and write ``plan`` atomically; ``Conflict`` if a check fails."""
-        status, detail = await self._commits(_commit_call(plan))
+        status, detail, *earlier = await self._commits(_commit_call(plan))
         if status == _OK:
-            return
+            return [*earlier, *plan.outbox] if plan.outbox else []
         reason = {_STALE: "stale version", _CLAIM_TAKEN: "a unique key is held elsewhere",
                   _PLAYER_ELSEWHERE: "a player plays elsewhere"}.get(status, "refused")
         raise Conflict(f"room {plan.room_id}: {reason} ({_text(detail)})")
 
     async def _commit_many(self, calls: list[_CommitCall]) -> list[Any]:
-        """Run the commit script once per call, all in one pipeline (each run is still
-        atomic on its own); a failed run fails only its own caller."""
-        with _unavailable_on_error("commit"):
+        return await self._run_many(self._commit, calls, "commit")
+
+    async def _run_many(self, script: AsyncScript, calls: list[_CommitCall],
+                        what: str) -> list[Any]:
+        """Run ``script`` once per call, all in one pipeline (each run is still atomic
+        on its own); a failed run fails only its own caller."""
+        with _unavailable_on_error(what):
             if len(calls) == 1:
                 keys, args = calls[0]
-                return [await self._commit(keys=keys, args=args)]
+                return [await script(keys=keys, args=args)]
             async with self._redis.pipeline(transaction=False) as pipe:
                 for keys, args in calls:
-                    pipe.evalsha(self._commit.sha, len(keys), *keys, *args)
+                    pipe.evalsha(script.sha, len(keys), *keys, *args)
                 replies = await pipe.execute(raise_on_error=False)
             results: list[Any] = []
             for (keys, args), reply in zip(calls, replies, strict=True):
                 if isinstance(reply, NoScriptError):  # a restarted Redis forgot the script
-                    reply = await self._commit(keys=keys, args=args)  # loads it again
+                    reply = await script(keys=keys, args=args)  # loads it again
                 elif isinstance(reply, RedisError):
-                    reply = DependencyUnavailable(f"redis commit: {reply}")
+                    reply = DependencyUnavailable(f"redis {what}: {reply}")
                 results.append(reply)
             return results
+
+    async def outbox(self, room_id: RoomId) -> list[bytes]:
+        with _unavailable_on_error("outbox"):
+            items = await self._redis.lrange(outbox_key(room_id), 0, -1)
+        return [item.encode() if isinstance(item, str) else item for item in items]
+
+    async def outbox_sent(self, room_id: RoomId, last: bytes) -> None:
+        await self._sents(([outbox_key(room_id), OUTBOXES], [last, room_id]))
+
+    async def _sent_many(self, calls: list[_CommitCall]) -> list[Any]:
+        return await self._run_many(self._outbox_sent, calls, "outbox_sent")
+
+    async def claim_outboxes(self, now: datetime, until: datetime, limit: int) -> list[RoomId]:
+        prefix, suffix = outbox_key("|").split("|")
+        with _unavailable_on_error("claim_outboxes"):
+            ids = await self._claim_outboxes(
+                keys=[OUTBOXES],
+                args=[repr(now.timestamp()), repr(until.timestamp()), limit, prefix, suffix])
+        return [RoomId(_text(i)) for i in ids]
 
     async def player_room(self, user_id: UserId) -> RoomId | None:
         with _unavailable_on_error("player_room"):

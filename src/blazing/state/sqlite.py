@@ -14,6 +14,8 @@ Tables (the analogue of the Redis keys in docs/protocol.md):
   holding it;
 - ``open_tables`` — quick play's open tables: (kind, room id, creation time);
 - ``attempts`` — counted tries (passwords, invite codes) and their window's start;
+- ``outbox`` and ``outbox_due`` — each room's event envelopes not yet confirmed by the
+  bus, in order, and when any instance may send them;
 - ``player_rooms`` — user id → the active room they play in;
 - ``watching`` — (user id, room id) pairs of spectators.
 
@@ -77,6 +79,17 @@ CREATE TABLE IF NOT EXISTS open_tables (
     score   REAL NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS open_tables_by_kind ON open_tables (kind, score, room_id);
+CREATE TABLE IF NOT EXISTS outbox (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_id  TEXT NOT NULL,
+    envelope BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_by_room ON outbox (room_id, id);
+CREATE TABLE IF NOT EXISTS outbox_due (
+    room_id TEXT PRIMARY KEY,
+    due     REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outbox_due_by_time ON outbox_due (due);
 CREATE TABLE IF NOT EXISTS attempts (
     key     TEXT PRIMARY KEY,
     started REAL NOT NULL,
@@ -107,7 +120,8 @@ class SqliteRoomStore:
         self._thread: ThreadPoolExecutor | None = None
         self._rooms: dict[RoomId, Room] = {}  # rooms as last committed or loaded here
         # Commits waiting for the thread, and whether a task is handing them over.
-        self._commits: list[tuple[CommitPlan, bytes | None, asyncio.Future[None]]] = []
+        self._commits: list[tuple[CommitPlan, bytes | None,
+                                  asyncio.Future[list[bytes]]]] = []
         self._committer: asyncio.Task[None] | None = None  # handing them to the thread
 
     async def __aenter__(self) -> Self:
@@ -174,16 +188,49 @@ class SqliteRoomStore:
         room = self._rooms[room_id] = _decode(row[0])
         return room
 
-    async def commit(self, plan: CommitPlan) -> None:
-        """Check and write ``plan`` all or nothing; ``Conflict`` if a check fails."""
+    async def commit(self, plan: CommitPlan) -> list[bytes]:
+        """Check and write ``plan`` all or nothing; ``Conflict`` if a check fails. The
+        room's unsent outbox when the plan added to it (see the port)."""
         if self._db is None:
             raise DependencyUnavailable("state store is not open")
         document = None if plan.room is None else encode_room(plan.room)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[list[bytes]] = asyncio.get_running_loop().create_future()
         self._commits.append((plan, document, done))
         if self._committer is None:
             self._committer = asyncio.get_running_loop().create_task(self._hand_over_commits())
-        await done
+        return await done
+
+    async def outbox(self, room_id: RoomId) -> list[bytes]:
+        rows = await self._run(lambda db: db.execute(
+            "SELECT envelope FROM outbox WHERE room_id = ? ORDER BY id", (room_id,)).fetchall())
+        return [bytes(row[0]) for row in rows]
+
+    async def outbox_sent(self, room_id: RoomId, last: bytes) -> None:
+        def sent(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                row = db.execute("SELECT max(id) FROM outbox WHERE room_id = ? AND "
+                                 "envelope = ?", (room_id, last)).fetchone()
+                if row is not None and row[0] is not None:
+                    db.execute("DELETE FROM outbox WHERE room_id = ? AND id <= ?",
+                               (room_id, row[0]))
+                if db.execute("SELECT 1 FROM outbox WHERE room_id = ? LIMIT 1",
+                              (room_id,)).fetchone() is None:
+                    db.execute("DELETE FROM outbox_due WHERE room_id = ?", (room_id,))
+
+        await self._run(sent)
+
+    async def claim_outboxes(self, now: datetime, until: datetime, limit: int) -> list[RoomId]:
+        def claim(db: sqlite3.Connection) -> list[RoomId]:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                rows = db.execute("SELECT room_id FROM outbox_due WHERE due <= ? "
+                                  "ORDER BY due LIMIT ?", (now.timestamp(), limit)).fetchall()
+                db.executemany("UPDATE outbox_due SET due = ? WHERE room_id = ?",
+                               [(until.timestamp(), row[0]) for row in rows])
+            return [RoomId(row[0]) for row in rows]
+
+        return await self._run(claim)
 
     async def _hand_over_commits(self) -> None:
         """Give the waiting commits to the thread, a group at a time, until none wait
@@ -192,19 +239,19 @@ class SqliteRoomStore:
             while self._commits:
                 group, self._commits = self._commits, []
                 plans = [(plan, document) for plan, document, _ in group]
-                outcomes: list[Exception | None]
+                outcomes: list[Exception | list[bytes]]
                 try:
                     outcomes = await self._run(partial(_commit_group, plans=plans))
                 except Exception as exc:  # the transaction failed: every commit did
                     outcomes = [exc] * len(group)
                 for (plan, _, done), outcome in zip(group, outcomes, strict=True):
-                    self._remember(plan, outcome)
+                    self._remember(plan, outcome if isinstance(outcome, Exception) else None)
                     if done.done():
                         continue  # its caller was cancelled; the outcome stands anyway
-                    if outcome is None:
-                        done.set_result(None)
-                    else:
+                    if isinstance(outcome, Exception):
                         done.set_exception(outcome)
+                    else:
+                        done.set_result(outcome)
         finally:
             self._committer = None
 
@@ -283,11 +330,12 @@ class SqliteRoomStore:
 
 
 def _commit_group(db: sqlite3.Connection, *,
-                  plans: list[tuple[CommitPlan, bytes | None]]) -> list[Exception | None]:
-    """One transaction for the group; each outcome is None (written) or the commit's
+                  plans: list[tuple[CommitPlan, bytes | None]]
+                  ) -> list[Exception | list[bytes]]:
+    """One transaction for the group; each outcome is the outbox (written) or the commit's
     ``Conflict`` (nothing of it written: every check comes before its first write). A
     database error fails the whole group."""
-    outcomes: list[Exception | None] = []
+    outcomes: list[Exception | list[bytes]] = []
     db.execute("BEGIN IMMEDIATE")  # the write lock first: nothing changes under the checks
     try:
         outcomes = [_commit_one(db, plan, document) for plan, document in plans]
@@ -300,7 +348,7 @@ def _commit_group(db: sqlite3.Connection, *,
 
 
 def _commit_one(db: sqlite3.Connection, plan: CommitPlan,
-                document: bytes | None) -> Conflict | None:
+                document: bytes | None) -> Conflict | list[bytes]:
     """Check ``plan`` and write it, or say why not. The claims are read first; the
     room's own write is its version check (no row changed: the version moved), so a
     refusal has written nothing and a roll costs one statement."""
@@ -335,7 +383,15 @@ def _commit_one(db: sqlite3.Connection, plan: CommitPlan,
                      plan.expected_version)).rowcount == 0:
         return Conflict(f"room {rid} changed underneath")
     _write_indexes(db, plan)
-    return None
+    if not plan.outbox:
+        return []
+    assert plan.outbox_due is not None
+    db.executemany("INSERT INTO outbox (room_id, envelope) VALUES (?, ?)",
+                   [(rid, envelope) for envelope in plan.outbox])
+    db.execute("INSERT OR IGNORE INTO outbox_due VALUES (?, ?)",
+               (rid, plan.outbox_due.timestamp()))
+    return [bytes(row[0]) for row in db.execute(
+        "SELECT envelope FROM outbox WHERE room_id = ? ORDER BY id", (rid,))]
 
 
 def _write_indexes(db: sqlite3.Connection, plan: CommitPlan) -> None:

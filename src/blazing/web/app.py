@@ -3,13 +3,18 @@
 Routes:
 ``GET /ws/games`` WebSocket; ``GET /games`` the page (and ``GET /games/join/{code}``,
 the same page, which reads the invite code from its own address); ``GET /static/*``;
-``GET /healthz`` liveness; ``GET /readyz`` dependencies; ``GET /api/session``
-who the cookie says you are; ``GET /api/games`` the games and their messages;
+``GET /healthz`` liveness (503 once the process found itself broken beyond repair
+and is exiting); ``GET /readyz`` whether it can do its work now: 503 naming what
+fails when a dependency it cannot work without (bus, state) does not answer or its
+bus clients do not work; 200 with ``degraded`` when only an optional one (history)
+fails; ``GET /api/session`` who the cookie says you are; ``GET /api/games`` the
+games and their messages;
 ``POST /api/dev/login`` / ``POST /api/dev/logout`` (dev login only);
 the records API of :mod:`blazing.web.records` (history, replays, stats, ratings,
 leaderboards; public).
 """
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -29,6 +34,7 @@ from blazing.gateway.server import AUTH_COOKIE, WS_PATH, Gateway
 from blazing.history.base import HistoryStore
 from blazing.ids import UserId
 from blazing.protocol.names import NameRefused, clean_name, name_key
+from blazing.supervision import Liveness
 from blazing.web import records
 
 log = logging.getLogger(__name__)
@@ -51,6 +57,7 @@ class _BadRequestsAtDebug(logging.Filter):
 logging.getLogger("aiohttp.server").addFilter(_BadRequestsAtDebug())
 
 WEB_DIR = Path(__file__).parent
+PROBE_TIMEOUT = 2.0  # seconds a readiness probe may take before it counts as failing
 DEV_TOKEN_TTL = 7 * 24 * 3600
 DEV_USERNAME_MAX = 32
 
@@ -103,7 +110,10 @@ def build_app(
     verifier: TokenVerifier,
     probes: dict[str, Probe],
     dev_login: DevLogin | None,
+    liveness: Liveness | None = None,
+    optional: frozenset[str] = frozenset(),
 ) -> web.Application:
+    """``optional`` names the probes whose failure leaves the process ready (degraded)."""
     app = web.Application(client_max_size=64 * 1024)
 
     async def games_page(request: web.Request) -> web.StreamResponse:
@@ -134,7 +144,8 @@ def build_app(
     app.router.add_get("/games", games_page)
     app.router.add_get("/games/join/{code}", games_page)  # the code never enters the HTML
     app.router.add_get(WS_PATH, websocket_handler(gateway))
-    _probe_routes(app, probes, lambda: {"connections": gateway.connection_count})
+    _probe_routes(app, probes, lambda: {"connections": gateway.connection_count}, liveness,
+                  optional)
     app.router.add_get("/api/session", session)
     app.router.add_get("/api/games", game_catalogue)
     records.add_routes(app, history)
@@ -146,22 +157,41 @@ def build_app(
 
 
 def _probe_routes(app: web.Application, probes: dict[str, Probe],
-                  extra: Callable[[], dict[str, object]] = dict) -> None:
+                  extra: Callable[[], dict[str, object]] = dict,
+                  liveness: Liveness | None = None,
+                  optional: frozenset[str] = frozenset()) -> None:
     """/healthz, /readyz and /metrics, shared by gateways and game services."""
 
     async def healthz(request: web.Request) -> web.Response:
+        if liveness is not None and liveness.reason is not None:
+            return _json({"status": "failed", "reason": liveness.reason}, status=503)
         return _json({"status": "ok"})
+
+    async def check(probe: Probe) -> str | None:
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT):
+                await probe()
+        except DependencyUnavailable as exc:
+            return str(exc)
+        except TimeoutError:
+            return f"no answer within {PROBE_TIMEOUT:g} s"
+        return None
 
     async def readyz(request: web.Request) -> web.Response:
         failing: dict[str, str] = {}
-        for name, probe in probes.items():
-            try:
-                await probe()
-            except DependencyUnavailable as exc:
-                failing[name] = str(exc)
+        if liveness is not None and liveness.reason is not None:
+            failing["process"] = liveness.reason
+        # All at once, each bounded: a dependency that hangs is as good as down.
+        answers = await asyncio.gather(*map(check, probes.values()))
+        down = {name: why for name, why in zip(probes, answers, strict=True)
+                if why is not None}
+        failing.update({name: why for name, why in down.items() if name not in optional})
+        degraded = {name: why for name, why in down.items() if name in optional}
         if failing:
-            return _json({"status": "unavailable", "failing": failing}, status=503)
-        return _json({"status": "ready", **extra()})
+            return _json({"status": "unavailable", "failing": failing, "degraded": degraded},
+                         status=503)
+        return _json({"status": "ready", **({"degraded": degraded} if degraded else {}),
+                      **extra()})
 
     async def metrics_page(request: web.Request) -> web.Response:
         return web.Response(body=metrics.generate_latest(),
@@ -172,10 +202,11 @@ def _probe_routes(app: web.Application, probes: dict[str, Probe],
     app.router.add_get("/metrics", metrics_page)
 
 
-def build_probe_app(probes: dict[str, Probe]) -> web.Application:
+def build_probe_app(probes: dict[str, Probe], liveness: Liveness | None = None,
+                    optional: frozenset[str] = frozenset()) -> web.Application:
     """The HTTP face of a game service: health, readiness and metrics only."""
     app = web.Application()
-    _probe_routes(app, probes)
+    _probe_routes(app, probes, liveness=liveness, optional=optional)
     return app
 
 
