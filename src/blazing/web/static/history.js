@@ -65,7 +65,8 @@ export class History {
       this.giveUp();
       return;
     }
-    if (generation !== this.generation || this.me() !== me) return;
+    // The same player (onAuthenticated replaces the user object, not the user).
+    if (generation !== this.generation || this.me()?.user_id !== me.user_id) return;
     this.settle({ games: page.games || [], nextCursor: page.next_cursor ?? null });
     this.lookForAwaited();
   }
