@@ -185,9 +185,13 @@ async def test_keyboard_only_play_and_announcements(server: ServerProcess, pages
     await expect(alice.by("ready-button")).to_be_enabled()
     await alice.page.keyboard.press("Tab")
     await expect(alice.by("leave-button")).to_be_focused()
-    # The host's invite link, then the host's buttons on Bob's seat, then I'm ready.
+    # The host's invite link, then each seat's name (it opens the profile card) and the
+    # host's buttons on Bob's seat, then I'm ready.
+    alice_seat = alice.page.locator(f'[data-testid="seat"][data-user-id="{alice.user_id}"]')
     bob_seat = alice.page.locator(f'[data-testid="seat"][data-user-id="{bob.user_id}"]')
     for control in (alice.by("invite-link"), alice.by("invite-copy"), alice.by("invite-renew"),
+                    alice_seat.get_by_test_id("profile-link"),
+                    bob_seat.get_by_test_id("profile-link"),
                     bob_seat.get_by_test_id("mute-button"), bob_seat.get_by_test_id("kick-button")):
         await alice.page.keyboard.press("Tab")
         await expect(control).to_be_focused()

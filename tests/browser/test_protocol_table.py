@@ -94,7 +94,8 @@ def test_a_game_module_sends_exactly_its_commands(game_type: str) -> None:
 def test_the_shell_names_no_game() -> None:
     """Adding a game needs only its page module: nothing outside games/ names one."""
     names = set(GAMES) | {CATALOGUE[g]["title"] for g in GAMES}
-    shell = [*STATIC.glob("*.js"), *STATIC.glob("*.css"), STATIC.parent / "games.html"]
+    shell = [*STATIC.glob("*.js"), *STATIC.glob("*.css"), STATIC.parent / "games.html",
+             STATIC.parent / "replay.html"]
     offenders = [f"{path.name}: {name}" for path in shell for name in names
                  if name in path.read_text()]
     assert not offenders, f"the shell names games: {offenders}"

@@ -5,7 +5,7 @@ import logging
 import aiohttp
 import pytest
 
-from blazing.web.app import dev_user_id
+from blazing.web.app import WEB_DIR, dev_user_id
 from blazing.wiring import Running
 from tests.conftest import ClientFactory, token_for
 from tests.support.raw import RawSocket
@@ -86,6 +86,22 @@ async def test_an_invite_link_serves_the_page_without_its_code(server: Running) 
             assert body == page  # the page reads the code from its address, in the browser
             assert "alert(1)" not in body
         async with http.get(f"{server.base_url}/games/join/a/b") as response:
+            assert response.status == 404
+
+
+async def test_a_replay_link_serves_the_replay_page_without_its_id(server: Running) -> None:
+    replay_html = (WEB_DIR / "replay.html").read_text()
+    hostile = ("%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+               "%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(2)%3E", "room_abc.1")
+    async with aiohttp.ClientSession() as http:
+        for game_id in hostile:
+            async with http.get(f"{server.base_url}/games/replay/{game_id}") as response:
+                assert response.status == 200
+                assert response.content_type == "text/html"
+                body = await response.text()
+            assert body == replay_html  # the page reads the id from its address
+            assert "alert(" not in body and "room_abc" not in body
+        async with http.get(f"{server.base_url}/games/replay/a/b") as response:
             assert response.status == 404
 
 

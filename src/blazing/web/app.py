@@ -2,7 +2,9 @@
 
 Routes:
 ``GET /ws/games`` WebSocket; ``GET /games`` the page (and ``GET /games/join/{code}``,
-the same page, which reads the invite code from its own address); ``GET /static/*``;
+the same page, which reads the invite code from its own address); ``GET
+/games/replay/{game_id}`` the replay viewer (which reads the game id from its own
+address); ``GET /static/*``;
 ``GET /healthz`` liveness (503 once the process found itself broken beyond repair
 and is exiting); ``GET /readyz`` whether it can do its work now: 503 naming what
 fails when a dependency it cannot work without (bus, state) does not answer or its
@@ -119,6 +121,9 @@ def build_app(
     async def games_page(request: web.Request) -> web.StreamResponse:
         return web.FileResponse(WEB_DIR / "games.html")
 
+    async def replay_page(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(WEB_DIR / "replay.html")
+
     async def game_catalogue(request: web.Request) -> web.Response:
         """The games this server runs: seats and wire messages (for the page)."""
         return _json({"games": registry.catalogue()})
@@ -143,6 +148,7 @@ def build_app(
     app.router.add_get("/", root)
     app.router.add_get("/games", games_page)
     app.router.add_get("/games/join/{code}", games_page)  # the code never enters the HTML
+    app.router.add_get("/games/replay/{game_id}", replay_page)  # nor does the game id
     app.router.add_get(WS_PATH, websocket_handler(gateway))
     _probe_routes(app, probes, lambda: {"connections": gateway.connection_count}, liveness,
                   optional)

@@ -4,7 +4,8 @@
 // room-model.js (and friends-model.js) and lobby-model.js; a game's own events
 // through its page module (games/<game_type>.js); then the views redraw from the
 // models. The room's commands are in room-commands.js, playing with friends' in
-// friends.js, the chat's in chat.js.
+// friends.js, the chat's in chat.js; the lobby's records (history, leaderboard,
+// profile card) in lobby-records.js.
 
 import { announce, byTestId, show } from "./dom.js";
 import * as banner from "./banner.js";
@@ -13,10 +14,10 @@ import { renderChat, setChatError } from "./chat-view.js";
 import { Connection } from "./connection.js";
 import { bindControls } from "./controls.js";
 import { Friends } from "./friends.js";
-import { History } from "./history.js";
 import { inviteFromPath, leaveInvitePath } from "./invite.js";
 import { renderFilterOptions } from "./lobby-filter.js";
 import { Lobby } from "./lobby.js";
+import { LobbyRecords } from "./lobby-records.js";
 import * as lobbyView from "./lobby-view.js";
 import { CloseCode, dispatch } from "./protocol.js";
 import { showRefusal } from "./refusals.js";
@@ -49,7 +50,7 @@ export class App {
     this.resyncing = false; // a rejoin_room is on its way; its room_state covers what came before
     this.expectingRoom = false; // a create/join/spectate/rejoin is on its way
     this.requests = new Requests();
-    this.history = new History(() => this.me, () => this.view === "lobby", catalogue);
+    this.records = new LobbyRecords({ me: () => this.me, inLobby: () => this.view === "lobby", catalogue, serverNow: () => this.serverNow() });
     this.clockOffsetMs = 0;
     this.tickTimer = 0;
   }
@@ -66,6 +67,7 @@ export class App {
 
   start() {
     bindControls(this);
+    this.records.bind();
     this.paintGames();
     const invite = inviteFromPath(location.pathname);
     if (invite?.code) this.friends.startInvite(invite.code);
@@ -80,6 +82,7 @@ export class App {
     signin.paintGames(this.catalogue.playable().map((g) => g.title));
     lobbyView.renderGamePicker(this.catalogue, null);
     renderFilterOptions(this.catalogue);
+    this.records.paintGames();
   }
 
   setView(view) {
@@ -135,7 +138,7 @@ export class App {
     // Every game's rooms: no game_type filter.
     if (send) this.send("list_rooms", {}, { kind: "list" });
     this.drawLobby();
-    if (entering) this.history.load();
+    if (entering) this.records.entered();
   }
 
   drawLobby() {
@@ -364,7 +367,7 @@ export class App {
 
   onGameEnded(message) {
     if (!this.isCurrent(message)) return;
-    this.history.expect(this.room.room_id);
+    if (this.session.role === "player") this.records.gameEnded(this.room);
     const say = this.session.apply(message, { me: this.me, now: this.serverNow() });
     this.redraw();
     byTestId("game-over").focus({ preventScroll: false });

@@ -1,7 +1,8 @@
 // Modal dialogs on the native <dialog> element: showModal() makes the rest of the
 // page inert (focus cannot leave the dialog), Esc cancels, and focus goes back to
 // the control that opened it (or, if a redraw replaced that control, to what
-// `refocus()` finds). The password prompt and the confirmations use it.
+// `refocus()` finds). The password prompt, the confirmations and the profile card
+// (profile.js) use it.
 
 import { byTestId, setText, show } from "./dom.js";
 
@@ -11,7 +12,7 @@ import { byTestId, setText, show } from "./dom.js";
  * when it closes); `close(value)` closes it with a result. Resolves to that result,
  * or null when cancelled (Esc, the Cancel button).
  */
-function runModal(dialog, { focus, refocus, setup }) {
+export function runModal(dialog, { focus, refocus, setup }) {
   const opener = document.activeElement;
   const wiring = new AbortController();
   return new Promise((resolve) => {

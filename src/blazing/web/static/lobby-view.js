@@ -1,9 +1,11 @@
 // The lobby: open rooms of every game (with a lock for a password, seats and
 // spectators), the create form (the game picker, for a game with a seat range the
-// number of seats, public or private, an optional password) and your recent
-// games. Game titles and seat ranges come from the catalogue (GET /api/games).
+// number of seats, public or private, an optional password). Game titles and seat
+// ranges come from the catalogue (GET /api/games). Your recent games are
+// history-view.js's.
 
-import { byTestId, h, paintAvatar, setText, show, timeAgo } from "./dom.js";
+import { byTestId, h, paintAvatar, setText, show } from "./dom.js";
+import { profileLink } from "./profile.js";
 
 const AVATARS_SHOWN = 4; // seats drawn as avatars in a row; more are summed up as "+N"
 
@@ -27,15 +29,16 @@ export function renderRooms({ rooms, total, me, online, rowErrors, actions, cata
   const list = byTestId("room-list");
   const focused = document.activeElement;
   const focusKey = focused && list.contains(focused)
-    ? `${focused.closest("[data-room-id]")?.dataset.roomId}|${focused.dataset.testid}` : null;
+    ? `${focused.closest("[data-room-id]")?.dataset.roomId}|${focused.dataset.testid}|${focused.dataset.profileUser || ""}` : null;
   const sorted = sortRooms(rooms);
   list.replaceChildren(...sorted.map((room) => roomRow(room, { me, online, error: rowErrors.get(room.room_id), actions, catalogue })));
   show(byTestId("room-list-empty"), total === 0);
   show(byTestId("room-list-filtered"), total > 0 && sorted.length === 0);
   setText(byTestId("room-count"), sorted.length === total ? String(total) : `${sorted.length} of ${total}`);
   if (focusKey) {
-    const [roomId, testid] = focusKey.split("|");
-    list.querySelector(`[data-room-id="${CSS.escape(roomId)}"] [data-testid="${CSS.escape(testid)}"]`)?.focus();
+    const [roomId, testid, user] = focusKey.split("|");
+    const who = user ? `[data-profile-user="${CSS.escape(user)}"]` : "";
+    list.querySelector(`[data-room-id="${CSS.escape(roomId)}"] [data-testid="${CSS.escape(testid)}"]${who}`)?.focus();
   }
 }
 
@@ -63,8 +66,10 @@ function roomRow(room, { me, online, error, actions, catalogue }) {
   const open = room.spectators_open !== false;
   const canWatch = drawable && open && (room.status === "waiting" || room.status === "in_progress") && !mine;
   const locked = Boolean(room.has_password);
-  const who = players.length === 0 ? "No players"
-    : players.map((p) => p.username).join(players.length === 2 && seats === 2 ? " vs " : ", ");
+  // Each player's name opens their profile card.
+  const joint = players.length === 2 && seats === 2 ? " vs " : ", ";
+  const who = players.length === 0 ? ["No players"]
+    : players.flatMap((p, i) => (i === 0 ? [profileLink(p)] : [joint, profileLink(p)]));
   const buttons = [];
   if (mine) {
     buttons.push(h("button", { type: "button", class: "btn btn-primary btn-sm", dataset: { testid: "open-button" },
@@ -171,36 +176,4 @@ export function setLobbyError(text) {
   const el = byTestId("lobby-error");
   setText(el, text || "");
   show(el, Boolean(text));
-}
-
-const RESULT_TEXT = { won: "Won", lost: "Lost", abandoned: "Abandoned", draw: "No winner" };
-
-/** Draw "your recent games" from GET /api/games/history records. */
-export function renderHistory(games, me, error, catalogue) {
-  const list = byTestId("history-list");
-  if (error) {
-    list.replaceChildren(h("li", { class: "field-error" }, error));
-    show(byTestId("history-empty"), false);
-    return;
-  }
-  list.replaceChildren(...games.map((game) => historyRow(game, me, catalogue)));
-  show(byTestId("history-empty"), games.length === 0);
-}
-
-function historyRow(game, me, catalogue) {
-  const mine = game.players.find((p) => p.user_id === me.user_id);
-  const others = game.players.filter((p) => p.user_id !== me.user_id);
-  let result = "draw";
-  if (game.reason === "abandoned" && game.winner_id == null) result = "abandoned";
-  else if (mine?.is_winner) result = "won";
-  else if (game.winner_id != null) result = "lost";
-  const score = [mine, ...others].filter(Boolean).map((p) => p.final_score).join(" – ");
-  const vs = others.length ? `vs ${others.map((p) => p.username).join(", ")}` : "solo";
-  const how = { forfeit: "by forfeit", disconnected: "by disconnect" }[game.reason];
-  return h("li", { class: `history-row result-${result}`, dataset: { testid: "history-row", result, roomId: game.room_id } },
-    h("span", { class: `result-badge result-${result}`, dataset: { testid: "history-result" } }, RESULT_TEXT[result]),
-    h("span", { class: "history-main" },
-      h("span", { class: "history-vs" }, vs),
-      h("span", { class: "history-meta" }, [catalogue?.title(game.game_type), game.room_name, how, timeAgo(game.finished_at)].filter(Boolean).join(" · "))),
-    h("span", { class: "history-score", dataset: { testid: "history-score" } }, score));
 }

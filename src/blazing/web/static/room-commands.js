@@ -50,6 +50,7 @@ export class RoomCommands {
       });
       if (!ok || app.room?.room_id !== room.room_id) return undefined;
       app.send("leave_room", { room_id: room.room_id }, { kind: "leave" });
+      if (duel) app.records.gameEnded(room); // the forfeit ends it: look for its record
     } else if (room.status === "waiting" || (room.status === "finished" && inGame)) {
       // From an ended game too: the others learn there will be no rematch.
       app.send("leave_room", { room_id: room.room_id }, { kind: "leave" });

@@ -5,6 +5,7 @@
 
 import { allByTestId, byTestId, formatSeconds, h, paintAvatar, setText, show } from "./dom.js";
 import { renderHostButtons } from "./host-controls.js";
+import { profileLink } from "./profile.js";
 import { isEnded } from "./room-model.js";
 
 /** How the board lays the seats out: two facing seats, a row of 3–4, or a grid of many. */
@@ -41,6 +42,25 @@ function chipFor(p, ctx) {
   return { text: "", kind: "chip" };
 }
 
+/**
+ * The seat's name: a button that opens the player's profile card, and the you /
+ * host tags. Rebuilt only when one of them changes, so a redraw keeps its focus.
+ */
+function paintName(name, p, { room, me }) {
+  const mine = Boolean(p && me && p.user_id === me.user_id);
+  const host = Boolean(p && p.user_id === room.host_id && room.status === "waiting");
+  const key = p ? `${p.user_id}|${p.username}|${mine}|${host}` : "";
+  if (name.dataset.key === key && name.firstChild) return;
+  name.dataset.key = key;
+  if (!p) {
+    name.replaceChildren("Open seat");
+    return;
+  }
+  name.replaceChildren(profileLink(p, { className: "profile-link seat-link", you: mine }),
+    mine ? " " : null, mine ? h("span", { class: "tag tag-you", "aria-hidden": "true" }, "you") : null,
+    host ? " " : null, host ? h("span", { class: "tag" }, "host") : null);
+}
+
 /** Draw every seat; `ctx` is the room shell's draw context. */
 export function renderSeats(container, ctx) {
   const { room, me, game } = ctx;
@@ -65,15 +85,7 @@ export function renderSeats(container, ctx) {
     const avatar = byTestId("seat-avatar", seat);
     paintAvatar(avatar, p);
     avatar.classList.toggle("avatar-empty", !p);
-    const name = byTestId("seat-name", seat);
-    name.replaceChildren();
-    if (p) {
-      name.append(p.username);
-      if (me && p.user_id === me.user_id) name.append(" ", h("span", { class: "tag tag-you" }, "you"));
-      if (p.user_id === room.host_id && room.status === "waiting") name.append(" ", h("span", { class: "tag" }, "host"));
-    } else {
-      name.append("Open seat");
-    }
+    paintName(byTestId("seat-name", seat), p, ctx);
     const you = p && me && p.user_id === me.user_id ? " (you)" : "";
     seat.setAttribute("aria-label", p ? `Seat ${i + 1}: ${p.username}${you}` : `Seat ${i + 1}: open`);
     setText(byTestId("seat-score", seat), p ? String(p.score) : "0");

@@ -2,6 +2,7 @@
 // pointer to the main site, and the user chip in the top bar.
 
 import { byTestId, paintAvatar, setText, show } from "./dom.js";
+import { markProfileLink } from "./profile.js";
 
 const USERNAME_MAX = 32;
 
@@ -86,6 +87,7 @@ export function paintUser(me, devLogin) {
   const chip = byTestId("user-chip");
   show(chip, Boolean(me));
   document.body.dataset.userId = me ? String(me.user_id) : "";
+  markProfileLink(byTestId("my-profile"), me); // your name opens your profile card
   if (!me) return;
   setText(byTestId("user-name"), me.username);
   paintAvatar(byTestId("user-avatar"), me);

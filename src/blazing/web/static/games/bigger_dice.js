@@ -163,10 +163,12 @@ export function mount(slots, actions) {
     h("p", { class: "dice-tiebreak", dataset: { testid: "tiebreak" }, hidden: true }),
     h("ol", { class: "pass-rolls", dataset: { testid: "pass-rolls" }, "aria-label": "Rolls of this pass", hidden: true }),
     h("p", { class: "round-result", dataset: { testid: "round-result" } }));
-  const roll = h("button", { type: "button", class: "btn btn-roll btn-lg", dataset: { testid: "roll-button" }, hidden: true, disabled: true },
-    h("span", { class: "roll-icon", "aria-hidden": "true" }), "Roll");
-  roll.addEventListener("click", () => actions.move("bigger_dice.roll"));
-  slots.controls.append(roll);
+  if (actions) { // null: a replay, read-only
+    const roll = h("button", { type: "button", class: "btn btn-roll btn-lg", dataset: { testid: "roll-button" }, hidden: true, disabled: true },
+      h("span", { class: "roll-icon", "aria-hidden": "true" }), "Roll");
+    roll.addEventListener("click", () => actions.move("bigger_dice.roll"));
+    slots.controls.append(roll);
+  }
   slots.panel.append(
     h("h2", { class: "card-title", id: "game-panel-title" }, "Rounds"),
     h("div", { class: "table-wrap" }, h("table", { class: "rounds-table", dataset: { testid: "rounds-table" } }, h("thead"), h("tbody"))),
@@ -189,10 +191,12 @@ export function render(slots, ctx) {
   renderPass(byTestId("pass-rolls", slots.area), ctx);
   setText(byTestId("round-result", slots.area), resultLine(ctx));
   const roll = byTestId("roll-button", slots.controls);
-  show(roll, ctx.playing);
-  roll.disabled = !(ctx.playing && ctx.online && ctx.myTurn && !ctx.pending);
-  roll.classList.toggle("is-waiting", ctx.playing && !ctx.myTurn);
-  roll.setAttribute("aria-label", ctx.myTurn ? "Roll the die" : "Roll (wait for your turn)");
+  if (roll) {
+    show(roll, ctx.playing);
+    roll.disabled = !(ctx.playing && ctx.online && ctx.myTurn && !ctx.pending);
+    roll.classList.toggle("is-waiting", ctx.playing && !ctx.myTurn);
+    roll.setAttribute("aria-label", ctx.myTurn ? "Roll the die" : "Roll (wait for your turn)");
+  }
   renderRounds(byTestId("rounds-table", slots.panel), room, me, { newestFirst: true });
   show(byTestId("rounds-empty", slots.panel), s.rounds.length === 0);
   show(byTestId("rounds-table", slots.panel).closest(".table-wrap"), s.rounds.length > 0);

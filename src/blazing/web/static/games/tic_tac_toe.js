@@ -128,18 +128,22 @@ let focusCell = 4; // the board's one tab stop (roving tabindex), kept across dr
 
 export function mount(slots, actions) {
   focusCell = 4;
-  const cells = Array.from({ length: 9 }, (_, i) => h("button", {
-    type: "button", class: "ttt-cell", tabindex: "-1", dataset: { testid: "cell", index: String(i), mark: "" },
-    "aria-label": `Cell ${i + 1}, empty`,
-  }));
+  // Read-only (`actions` null: a replay): the cells are pictures, not buttons.
+  const cells = Array.from({ length: 9 }, (_, i) => (actions
+    ? h("button", { type: "button", class: "ttt-cell", tabindex: "-1", dataset: { testid: "cell", index: String(i), mark: "" },
+      "aria-label": `Cell ${i + 1}, empty` })
+    : h("span", { class: "ttt-cell", role: "img", dataset: { testid: "cell", index: String(i), mark: "" },
+      "aria-label": `Cell ${i + 1}, empty` })));
   const board = h("div", { class: "ttt-board", role: "group", "aria-label": "Board", dataset: { testid: "ttt-board" } }, cells);
-  board.addEventListener("click", (event) => {
-    const cell = event.target.closest('[data-testid="cell"]');
-    if (!cell || cell.getAttribute("aria-disabled") === "true") return;
-    focusCell = Number(cell.dataset.index);
-    actions.move("tic_tac_toe.move", { position: focusCell });
-  });
-  board.addEventListener("keydown", (event) => moveFocus(event, cells));
+  if (actions) {
+    board.addEventListener("click", (event) => {
+      const cell = event.target.closest('[data-testid="cell"]');
+      if (!cell || cell.getAttribute("aria-disabled") === "true") return;
+      focusCell = Number(cell.dataset.index);
+      actions.move("tic_tac_toe.move", { position: focusCell });
+    });
+    board.addEventListener("keydown", (event) => moveFocus(event, cells));
+  }
   slots.area.append(
     h("div", { class: "ttt-status" },
       h("p", { class: "ttt-marks", dataset: { testid: "ttt-marks" } }),
@@ -199,6 +203,7 @@ export function render(slots, ctx) {
     line: null,
     flash: ctx.flash?.cell,
     tabStop: live ? focusCell : -1,
+    readOnly: Boolean(ctx.replay),
   });
   const last = s?.games.at(-1) || null;
   setText(byTestId("game-result", slots.area), last ? `${resultSentence(last, room, me)}${nextX(s, room, me)}` : "");

@@ -30,8 +30,9 @@ function cellLabel(i, mark, win) {
  * Draw the nine cell buttons from `board`. A cell that cannot be played now is
  * aria-disabled rather than disabled, so arrow keys still reach it and a screen
  * reader still reads it. `tabStop` is the one cell in the tab order (-1: none).
+ * `readOnly` (a replay): the cells are pictures, neither disabled nor focusable.
  */
-export function drawBoard(cells, board, { playable, line, flash, tabStop }) {
+export function drawBoard(cells, board, { playable, line, flash, tabStop, readOnly = false }) {
   cells.forEach((cell, i) => {
     const mark = board[i] || "";
     const win = Boolean(line && line.includes(i));
@@ -42,10 +43,11 @@ export function drawBoard(cells, board, { playable, line, flash, tabStop }) {
     cell.classList.toggle("is-new", flash === i);
     cell.classList.toggle("is-win", win);
     cell.dataset.win = String(win);
+    cell.setAttribute("aria-label", cellLabel(i, mark, win));
+    if (readOnly) return;
     const open = playable(i);
     cell.setAttribute("aria-disabled", open ? "false" : "true");
     cell.classList.toggle("is-open", open);
-    cell.setAttribute("aria-label", cellLabel(i, mark, win));
     cell.setAttribute("tabindex", i === tabStop ? "0" : "-1");
   });
 }
