@@ -31,7 +31,14 @@ from blazing.rooms.model import encode_room
 from blazing.state.base import plan_commit
 from blazing.state.redis import SAFETY_MARGIN_SECONDS, RedisPresence, RedisRoomStore
 from tests.contract.conftest import REDIS_URL, require
-from tests.contract.test_room_store import bump, fresh_table, unique_user, with_players
+from tests.contract.test_room_store import (
+    a_line,
+    a_move,
+    bump,
+    fresh_table,
+    unique_user,
+    with_players,
+)
 
 pytestmark = pytest.mark.services
 DEADLINE = 10.0  # seconds any polled condition may take
@@ -304,3 +311,50 @@ async def test_rooms_loaded_at_once_share_one_round_trip(raw: Redis) -> None:
         loaded = await asyncio.gather(*(store.load(room.room_id) for room in rooms))
         assert loaded == rooms
         assert (await calls("mget") - mget, await calls("get") - get) == (1, 0)
+
+
+async def test_the_logs_live_in_lists_that_expire_with_the_room(store: RedisRoomStore,
+                                                                raw: Redis) -> None:
+    room = fresh_table().room
+    assert room is not None
+    await store.commit(plan_commit(None, room))
+    user = room.players[0].user_id
+    played = bump(room, moves=(a_move(user, 1),), chat=(a_line(user, 1),))
+    await store.commit(plan_commit(room, played))
+    rid = room.room_id
+    assert await raw.lrange(f"game:room:{rid}:moves", 0, -1) == [  # type: ignore[misc]
+        msgspec.json.encode(a_move(user, 1)).decode()]
+    assert await raw.llen(f"game:room:{rid}:chat") == 1  # type: ignore[misc]
+    assert '"moves"' not in await raw.get(f"game:room:{rid}")
+    assert await raw.ttl(f"game:room:{rid}:moves") == -1  # kept while the room is active
+    ended = bump(played, status=RoomStatus.ABANDONED, finished_at=datetime.now(UTC),
+                 expires_at=datetime.now(UTC) + timedelta(seconds=600))
+    await store.commit(plan_commit(played, ended))
+    for log in ("moves", "chat"):
+        assert await raw.ttl(f"game:room:{rid}:{log}") > 600
+
+
+async def test_a_document_that_holds_its_own_logs_is_read_and_moved_apart(
+        store: RedisRoomStore, raw: Redis) -> None:
+    """A room written before logs were kept apart: its moves and chat in the
+    document, ``version`` not first. It loads whole, and its next commit moves the
+    logs into their lists without losing a line."""
+    room = fresh_table().room
+    assert room is not None
+    user = room.players[0].user_id
+    old = msgspec.structs.replace(room, version=7, logs_apart=False,
+                                  moves=(a_move(user, 1),), chat=(a_line(user, 1),))
+    fields = msgspec.to_builtins(old)
+    fields.pop("logs_apart", None)
+    fields = {"room_id": fields.pop("room_id"), **fields}  # not version first
+    await raw.set(f"game:room:{room.room_id}", msgspec.json.encode(fields).decode())
+    await raw.sadd("game:rooms:list", room.room_id)  # type: ignore[misc]
+    loaded = await store.load(room.room_id)
+    assert loaded is not None and loaded.moves == old.moves and loaded.chat == old.chat
+    after = bump(loaded, moves=(*loaded.moves, a_move(user, 2)))
+    await store.commit(plan_commit(loaded, after))  # the version is read from the JSON
+    whole = await store.load(room.room_id, logs=True)
+    assert whole is not None and whole.logs_apart
+    assert whole.moves == (a_move(user, 1), a_move(user, 2)) and whole.chat == old.chat
+    assert '"moves"' not in await raw.get(f"game:room:{room.room_id}")
+    await store.commit(plan_commit(whole, None))

@@ -9,9 +9,10 @@ import msgspec
 import pytest
 
 from blazing.errors import Conflict
+from blazing.games.record import MoveRecord
 from blazing.ids import RoomId, UserId
 from blazing.protocol.models import RoomStatus
-from blazing.rooms.model import Room
+from blazing.rooms.model import CHAT_LINES_KEPT, ChatLine, Room, encode_room
 from blazing.state.base import invite_claim, plan_commit, quick_claim, table_kind
 from tests.support.table import T0, Table
 
@@ -417,3 +418,91 @@ async def test_the_events_of_a_deleted_room_still_wait_to_be_sent(store: Any) ->
     room = await created(store, fresh_table().room)  # type: ignore[arg-type]
     await store.commit(plan_commit(room, None, [b"gone"], DUE))
     assert await store.outbox(room.room_id) == [b"gone"]
+
+
+# --- the room's logs (moves and chat), kept apart from its document ---------------------
+
+def a_move(user: int, n: int) -> MoveRecord:
+    return MoveRecord(kind="move", user_id=UserId(user), at=T0 + timedelta(seconds=n),
+                      action={"type": "bigger_dice.roll"}, draws=(n % 6 + 1,), scores=(n, 0))
+
+
+def a_line(user: int, n: int) -> ChatLine:
+    return ChatLine(user_id=UserId(user), username="ann", text=f"line {n}",
+                    sent_at=T0 + timedelta(seconds=n))
+
+
+async def test_logs_load_only_when_asked_and_grow_by_appends(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    user = room.players[0].user_id
+    current = room
+    for n in range(1, 4):  # each command appends one move and one line to what it loaded
+        loaded = await store.load(room.room_id)
+        assert loaded == current and loaded.moves == () and loaded.chat == ()
+        after = bump(loaded, moves=(*loaded.moves, a_move(user, n)),
+                     chat=(*loaded.chat, a_line(user, n)))
+        await store.commit(plan_commit(loaded, after))
+        current = msgspec.structs.replace(after, moves=(), chat=())
+    whole = await store.load(room.room_id, logs=True)
+    assert whole.moves == tuple(a_move(user, n) for n in (1, 2, 3))
+    assert whole.chat == tuple(a_line(user, n) for n in (1, 2, 3))
+    # A command that read the logs appends just as well.
+    after = bump(whole, moves=(*whole.moves, a_move(user, 4)))
+    await store.commit(plan_commit(whole, after))
+    assert (await store.load(room.room_id, logs=True)).moves == after.moves
+
+
+async def test_a_new_game_starts_the_moves_again_and_keeps_the_chat(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    user = room.players[0].user_id
+    played = bump(room, moves=(a_move(user, 1), a_move(user, 2)), chat=(a_line(user, 1),))
+    await store.commit(plan_commit(room, played))
+    loaded = await store.load(room.room_id)
+    again = bump(loaded, games=loaded.games + 1, moves=(a_move(user, 9),))
+    await store.commit(plan_commit(loaded, again))
+    whole = await store.load(room.room_id, logs=True)
+    assert whole.moves == (a_move(user, 9),) and whole.chat == (a_line(user, 1),)
+
+
+async def test_the_chat_log_keeps_its_last_lines(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    user = room.players[0].user_id
+    lines = tuple(a_line(user, n) for n in range(CHAT_LINES_KEPT + 30))
+    loaded = await store.load(room.room_id)
+    await store.commit(plan_commit(loaded, bump(loaded, chat=lines[:CHAT_LINES_KEPT])))
+    loaded = await store.load(room.room_id, logs=True)
+    # The rules keep the newest lines: one more pushes the oldest out, and so on.
+    for n in range(CHAT_LINES_KEPT, len(lines)):
+        after = bump(loaded, chat=(*loaded.chat, lines[n])[-CHAT_LINES_KEPT:])
+        await store.commit(plan_commit(loaded, after))
+        loaded = after
+    whole = await store.load(room.room_id, logs=True)
+    assert whole.chat == lines[-CHAT_LINES_KEPT:]
+
+
+async def test_deleting_a_room_drops_its_logs(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    user = room.players[0].user_id
+    played = bump(room, moves=(a_move(user, 1),), chat=(a_line(user, 1),))
+    await store.commit(plan_commit(room, played))
+    await store.commit(plan_commit(await store.load(room.room_id), None))
+    assert await store.load(room.room_id, logs=True) is None
+    await created(store, room)  # the id used again starts with empty logs
+    whole = await store.load(room.room_id, logs=True)
+    assert whole.moves == () and whole.chat == ()
+
+
+async def test_the_document_a_move_writes_does_not_grow_with_the_logs(store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    user = room.players[0].user_id
+    loaded = await store.load(room.room_id)
+    plan = plan_commit(loaded, bump(loaded, moves=(a_move(user, 1),), chat=(a_line(user, 1),)))
+    small = len(encode_room(plan.room))  # type: ignore[arg-type]
+    await store.commit(plan)
+    for n in range(2, 300):
+        loaded = await store.load(room.room_id)
+        plan = plan_commit(loaded, bump(loaded, moves=(a_move(user, n),),
+                                        chat=(a_line(user, n),)))
+        await store.commit(plan)
+    assert len(encode_room(plan.room)) <= small + 8  # type: ignore[arg-type]  # version digits
+    assert len((await store.load(room.room_id, logs=True)).moves) == 299

@@ -162,3 +162,22 @@ async def test_a_late_spectator_reads_the_recent_chat(server: Running,
     chat = (await late.expect("room_state"))["room"]["chat"]
     assert [(c["username"], c["text"]) for c in chat] == [("ann", "hi"), ("bob", "hello"),
                                                           ("ann", "ready?")]
+
+
+async def test_every_way_back_into_a_room_shows_its_chat_after_moves(
+        server: Running, connect: ClientFactory) -> None:
+    """Moves are applied to the room without its logs; whatever shows the room
+    afterwards (a rejoin, a join, the host's new invite code) still reads them."""
+    ann, bob = await connect(server, 1, "ann"), await connect(server, 2, "bob")
+    room_id = (await create(ann, "Talk and play", max_players=3))["room_id"]
+    await ann.send("chat_send", room_id=room_id, text="welcome")
+    await ann.expect("chat_message", text="welcome")
+    await ann.send("ready", room_id=room_id)
+    await ann.expect("player_ready", user_id=1)
+    for sender, command in ((ann, "renew_invite"), (ann, "rejoin_room")):
+        await sender.send(command, room_id=room_id)
+        state = await sender.expect("room_state")
+        assert [c["text"] for c in state["room"]["chat"]] == ["welcome"], command
+    await bob.send("join_room", room_id=room_id)
+    state = await bob.expect("room_state")
+    assert [c["text"] for c in state["room"]["chat"]] == ["welcome"]

@@ -1,5 +1,12 @@
 """The authoritative room state, stored as JSON by every state adapter.
 
+A room's two logs, the current game's ``moves`` and its ``chat``, grow with play;
+stores keep them apart from the room's document (appended to, never rewritten), so
+a command reads and writes a document of bounded size. A room loaded without them
+(:meth:`~blazing.state.base.RoomStore.load` with ``logs=False``, the path of every
+move) has them empty; the rules only ever append to them, and
+:func:`~blazing.state.base.plan_commit` turns what they appended into the appends.
+
 Frozen structs: the pure rules build a new room instead of mutating one, so a
 lost compare-and-set can simply re-run them against the fresh state.
 
@@ -7,6 +14,8 @@ The room knows no game: ``game_state`` is the running game's own tagged struct,
 kept encoded and decoded through the game registry by the room rules.
 """
 
+import base64
+import hashlib
 from datetime import datetime
 
 import msgspec
@@ -38,7 +47,10 @@ class ChatLine(msgspec.Struct, frozen=True, kw_only=True):
     channel: str = ROOM_CHANNEL  # players write ROOM_CHANNEL, spectators theirs
 
 
-class Room(msgspec.Struct, frozen=True, kw_only=True):
+class Room(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    # First, so a store's script reads the compare-and-set token at the start of the
+    # document rather than parsing all of it (omitted while 0: a room not yet written).
+    version: int = 0  # bumped on every write; the compare-and-set token
     room_id: RoomId
     room_name: str
     game_type: str
@@ -54,7 +66,6 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     winner_id: UserId | None = None
     max_players: int
     # Bookkeeping beyond the seed's fields.
-    version: int = 0  # bumped on every write; the compare-and-set token
     seq: int = 0  # last room-event sequence number sent to members
     turn_deadline: datetime | None = None
     end_reason: str | None = None
@@ -76,11 +87,19 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
     rematch: tuple[UserId, ...] = ()  # players of the ended game who asked for another
     rematch_open: bool = True  # False once one of them left: no rematch in this room
     chat: tuple[ChatLine, ...] = ()
-    applied: tuple[str, ...] = ()  # recent command ids, for redelivery dedup
+    # True once the store keeps ``moves`` and ``chat`` apart from this document; a
+    # document written before that holds them itself (its next commit moves them).
+    logs_apart: bool = False
+    applied: tuple[str, ...] = ()  # tokens of recent command ids, for redelivery dedup
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
+
+    def applied_command(self, command_id: str) -> bool:
+        """Whether the room remembers applying ``command_id`` (its token, or the whole
+        id as rooms stored before tokens kept it)."""
+        return command_token(command_id) in self.applied or command_id in self.applied
 
     def player(self, user_id: UserId) -> GamePlayer | None:
         return next((p for p in self.players if p.user_id == user_id), None)
@@ -123,6 +142,21 @@ class Room(msgspec.Struct, frozen=True, kw_only=True):
         elif self.expires_at:  # never expire a room whose history is not written yet
             times.append(self.expires_at)
         return min(times) if times else None
+
+
+def command_token(command_id: str) -> str:
+    """A short stand-in for a command id in ``applied``: 48 bits of its BLAKE2b digest.
+    Two of a room's last :data:`APPLIED_IDS_KEPT` commands share one with a chance
+    of about 1 in 10^11, and ids are up to 60 characters long (``tick:room_…:N``)."""
+    digest = hashlib.blake2b(command_id.encode(), digest_size=6).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def without_logs(room: Room) -> Room:
+    """The room's document: the room without its moves and chat (kept apart)."""
+    if not room.moves and not room.chat and room.logs_apart:
+        return room
+    return msgspec.structs.replace(room, moves=(), chat=(), logs_apart=True)
 
 
 _room_encoder = msgspec.json.Encoder()

@@ -26,7 +26,7 @@ from blazing.protocol.models import RoomStatus
 from blazing.rooms import play, rematch, seats, social, views
 from blazing.rooms.context import Context
 from blazing.rooms.lifecycle import refusal
-from blazing.rooms.model import APPLIED_IDS_KEPT, Room
+from blazing.rooms.model import APPLIED_IDS_KEPT, Room, command_token
 from blazing.rooms.tx import Outcome, Tx, is_ended, refuse
 
 Handler = Callable[[Tx, Actor, cmd.Command], Outcome | None]
@@ -34,7 +34,7 @@ Handler = Callable[[Tx, Actor, cmd.Command], Outcome | None]
 
 def apply(room: Room | None, command: ServiceCommand, actor: Actor, ctx: Context) -> Outcome:
     """Apply one command to ``room`` (``None`` when it names no existing room)."""
-    if room is not None and ctx.command_id and ctx.command_id in room.applied:
+    if room is not None and ctx.command_id and room.applied_command(ctx.command_id):
         return Outcome(room, room)  # redelivered: already applied once
     if isinstance(command, cmd.CreateRoom):
         created = _create(command, actor, ctx)
@@ -117,6 +117,7 @@ def _create(command: cmd.CreateRoom, actor: Actor, ctx: Context) -> Tx | Outcome
         password_hash=ctx.password_hash,
         invite_code=ctx.new_invite_code,
         quick=ctx.quick_play,
+        logs_apart=True,
     )
     tx = Tx(room, ctx)
     tx.to_room(_room_created(room, actor.username, for_host=True))
@@ -159,6 +160,12 @@ _STATUS_TEXT = {
     RoomStatus.ABANDONED: "the room was abandoned",
 }
 
+# Commands whose handlers read the room's logs: those that send ``room_state`` (it
+# shows the recent chat) and the chat itself (its flood limit counts recent lines).
+# The others are applied to the room loaded without its logs.
+READS_LOGS = frozenset({"create_room", "join_room", "rejoin_room", "spectate",
+                        "renew_invite", "chat_send"})
+
 _HANDLERS: dict[str, Handler] = {
     kind: _guarded(kind, handler)
     for kind, handler in {
@@ -188,7 +195,7 @@ def _finish(before: Room | None, result: Tx | Outcome, ctx: Context) -> Outcome:
         return result
     tx = result
     if ctx.command_id:
-        tx.update(applied=(*tx.room.applied, ctx.command_id)[-APPLIED_IDS_KEPT:])
+        tx.update(applied=(*tx.room.applied, command_token(ctx.command_id))[-APPLIED_IDS_KEPT:])
     tx.update(version=(before.version if before else 0) + 1)
     _announce_to_lobby(before, tx)
     return tx.outcome(before)
@@ -225,6 +232,11 @@ def archived(room: Room, ok: bool, ctx: Context, retry_seconds: float) -> Outcom
         if rematch.agreed(tx.room):
             rematch.begin_if_possible(tx, tx.room.players[-1])
     return _finish(room, tx, ctx)
+
+
+def reads_logs(command: ServiceCommand) -> bool:
+    """Whether applying ``command`` needs the room loaded with its logs."""
+    return str(command.__struct_config__.tag) in READS_LOGS
 
 
 def room_key_for(command: cmd.Command) -> RoomId | None:

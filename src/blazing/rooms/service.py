@@ -14,11 +14,11 @@ passed, publishes them — before anything newer, so a room's events stay in ord
 """
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
 import signal
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -98,6 +98,37 @@ class ServiceSettings:
     outbox_settle: float = 2.0
 
 
+ROOM_CACHE_SIZE = 10_000  # rooms kept as last written here (about 1 KiB each)
+
+
+class RoomCache:
+    """The rooms this instance wrote last, least recently used dropped first. A copy
+    is only a guess at the stored room: a commit made from it checks the version."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._rooms: OrderedDict[RoomId, Room] = OrderedDict()
+
+    def get(self, room_id: RoomId) -> Room | None:
+        room = self._rooms.get(room_id)
+        if room is not None:
+            self._rooms.move_to_end(room_id)
+        return room
+
+    def remember(self, room_id: RoomId, room: Room | None) -> None:
+        kept = self._rooms.get(room_id)
+        if room is None:
+            self._rooms.pop(room_id, None)
+        elif kept is None or kept.version < room.version:  # commits may finish out of order
+            self._rooms[room_id] = room
+            self._rooms.move_to_end(room_id)
+            if len(self._rooms) > self._size:
+                self._rooms.popitem(last=False)
+
+    def forget(self, room_id: RoomId) -> None:
+        self._rooms.pop(room_id, None)
+
+
 class GameService:
     def __init__(
         self,
@@ -122,6 +153,7 @@ class GameService:
         self._tasks: list[asyncio.Task[None]] = []
         # Users of released gateways whose user_disconnected the bus has not taken yet.
         self._drops_to_send: list[tuple[UserId, GatewayId]] = []
+        self._rooms = RoomCache(ROOM_CACHE_SIZE)
         self.ready = asyncio.Event()
 
     async def __aenter__(self) -> "GameService":
@@ -224,14 +256,24 @@ class GameService:
 
     async def _apply(self, command_id: str, command: ServiceCommand, actor: Actor,
                      room_id: RoomId | None, *, quick: bool = False) -> None:
+        logs = rules.reads_logs(command)
         for _ in range(MAX_ATTEMPTS):
-            room = await self._store.load(room_id) if room_id else None
+            # The room as this instance last wrote it, if it did (its commands come to
+            # one instance: usually still the room as stored); the commit's version
+            # check catches a copy another instance made stale.
+            cached = None if logs or room_id is None else self._rooms.get(room_id)
+            room = cached or (await self._store.load(room_id, logs=logs) if room_id else None)
             ctx = await self._facts.context(command_id, command, actor, room, quick=quick)
             outcome = rules.apply(room, command, actor, ctx)
+            if cached is not None and (outcome.error is not None or not outcome.changed):
+                # Refused, or already applied, on a copy that may be stale (nothing
+                # written would tell): judge again on the room as stored.
+                self._rooms.forget(cached.room_id)
+                continue
             if outcome.error is not None:
                 raise outcome.error
             if not outcome.changed:
-                if room is not None and command_id in room.applied:
+                if room is not None and room.applied_command(command_id):
                     # Redelivered after a crash or a rebalance: its events may still
                     # wait in the outbox; send them now rather than at the next drain.
                     await self._send_outbox(room.room_id, await self._store.outbox(room.room_id))
@@ -254,7 +296,7 @@ class GameService:
             room = await self._store.load(room_id) if room_id else None
         except DependencyUnavailable:
             return False
-        return room is not None and command_id in room.applied
+        return room is not None and room.applied_command(command_id)
 
     async def _disconnected(self, command_id: str, command: UserDisconnected,
                             actor: Actor) -> None:
@@ -407,6 +449,9 @@ class GameService:
                 return
             ctx = Context(now=self._clock(), rng=self._rng, settings=self._settings.rules)
             if room.archive_due is not None and room.archive_due <= ctx.now:
+                room = await self._store.load(room_id, logs=True)  # the record needs them
+                if room is None:
+                    return
                 # Claim the write first: one instance writes a game's history at a time,
                 # so a slow history server is not written twice as hard. A claimer that
                 # dies leaves it due again once the claim runs out.
@@ -418,13 +463,7 @@ class GameService:
                 except Conflict:
                     continue  # another instance claimed it, or the room moved: look again
                 ok = await self._archive(claim)
-                ctx = Context(now=self._clock(), rng=self._rng, settings=self._settings.rules)
-                if ok and rematch.agreed(claim):  # the rematch starts: can it?
-                    ctx = dataclasses.replace(ctx, **await self._facts.rematch_facts(claim))
-                archived = rules.archived(claim, ok, ctx, self._settings.archive_retry_seconds)
-                with contextlib.suppress(Conflict):  # the room moved meanwhile; look again
-                    await self._commit(archived, f"archive:{room_id}:{claim.version}", None,
-                                       ctx.now)
+                await self._archived(claim, ok)
                 continue
             outcome = rules.tick(room, ctx)
             if not outcome.changed:
@@ -434,6 +473,25 @@ class GameService:
             except Conflict:
                 continue
             return
+
+    async def _archived(self, claim: Room, ok: bool) -> None:
+        """Record the outcome of writing ``claim``'s history. Commands may have moved
+        the room meanwhile (a rematch asked for): record it on the room as it is now,
+        as long as the claim is still ours."""
+        room: Room | None = claim
+        for _ in range(MAX_ATTEMPTS):
+            if room is None or room.archive_due != claim.archive_due or room.games != claim.games:
+                return  # the claim ran out and another instance took it over
+            ctx = Context(now=self._clock(), rng=self._rng, settings=self._settings.rules)
+            if ok and rematch.agreed(room):  # the rematch starts: can it?
+                ctx = dataclasses.replace(ctx, **await self._facts.rematch_facts(room))
+            archived = rules.archived(room, ok, ctx, self._settings.archive_retry_seconds)
+            try:
+                await self._commit(archived, f"archive:{room.room_id}:{claim.version}", None,
+                                   ctx.now)
+                return
+            except Conflict:
+                room = await self._store.load(claim.room_id)
 
     # --- writing and publishing ----------------------------------------------------
 
@@ -447,9 +505,14 @@ class GameService:
         # Every event of a room's command shares the room's key (one partition, in
         # order), whatever its audience: a joiner's room_state follows room_joined.
         envelopes = self._envelopes(command_id, outcome.emits, actor, now, room.room_id)
-        unsent = await self._store.commit(plan_commit(
-            outcome.before, outcome.after, [data for _, data in envelopes],
-            now + timedelta(seconds=self._settings.outbox_settle)))
+        plan = plan_commit(outcome.before, outcome.after, [data for _, data in envelopes],
+                           now + timedelta(seconds=self._settings.outbox_settle))
+        try:
+            unsent = await self._store.commit(plan)
+        except Exception:
+            self._rooms.forget(room.room_id)  # stale (Conflict) or not known to be written
+            raise
+        self._rooms.remember(room.room_id, plan.room)
         await self._send_outbox(room.room_id, unsent)
 
     async def _send_outbox(self, room_id: RoomId, unsent: Sequence[bytes]) -> bool:

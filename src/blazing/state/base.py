@@ -28,7 +28,14 @@ Extra keys beyond the seed's (documented in docs/protocol.md):
 ``ws:gateway:{gateway_id}:sockets`` → hash of its socket ids → user ids;
 ``game:room:{room_id}:outbox`` → list of the room's unsent event envelopes, oldest
 first; ``game:outboxes`` → sorted set of room id by when its outbox is due to be
-sent by any instance (epoch seconds).
+sent by any instance (epoch seconds); ``game:room:{room_id}:moves`` and
+``game:room:{room_id}:chat`` → lists of the room's logs (the current game's moves,
+the last :data:`~blazing.rooms.model.CHAT_LINES_KEPT` chat lines), kept apart from
+its document so that a move reads and writes a document of bounded size.
+
+Logs: a commit writes the room's document without its logs and appends what the
+command added to them (:class:`LogAppends`); a new game starts the moves log
+again. A store loads the logs only when asked to (``load(…, logs=True)``).
 """
 
 from collections.abc import Sequence
@@ -36,11 +43,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, Self
 
+from blazing.games.record import MoveRecord
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.protocol.names import name_key as name_key  # re-exported for the adapters
-from blazing.rooms.model import Room
+from blazing.rooms.model import ChatLine, Room, without_logs
 
 PRESENCE_TTL_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class LogAppends:
+    """What one commit adds to a room's logs. ``new_game``: the moves log starts
+    again (dropped before ``moves`` are appended). The chat log keeps its last
+    :data:`~blazing.rooms.model.CHAT_LINES_KEPT` lines."""
+
+    new_game: bool = False
+    moves: tuple[MoveRecord, ...] = ()
+    chat: tuple[ChatLine, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.new_game or bool(self.moves) or bool(self.chat)
+
+
+NO_APPENDS = LogAppends()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +91,8 @@ class CommitPlan:
     # when any instance may send them if the committer has not confirmed them by then.
     outbox: tuple[bytes, ...] = ()
     outbox_due: datetime | None = None
+    # The room's document is ``room`` (without its logs); these go to its logs.
+    logs: LogAppends = NO_APPENDS
 
 
 def name_claim(name: str) -> str:
@@ -116,7 +143,7 @@ def plan_commit(before: Room | None, after: Room | None, outbox: Sequence[bytes]
     return CommitPlan(
         room_id=base.room_id,
         expected_version=before.version if before else None,
-        room=after,
+        room=None if after is None else without_logs(after),
         active=active,
         claims=tuple(sorted(held_now - held_then)),
         releases=tuple(sorted(held_then - held_now)),
@@ -129,7 +156,35 @@ def plan_commit(before: Room | None, after: Room | None, outbox: Sequence[bytes]
         open_table=after.created_at.timestamp() if after and after.open_table else None,
         outbox=tuple(outbox),
         outbox_due=outbox_due,
+        logs=log_appends(before, after),
     )
+
+
+def log_appends(before: Room | None, after: Room | None) -> LogAppends:
+    """What the rules added to the room's logs between ``before`` and ``after``. The
+    rules only append to them (the chat keeping its last lines), whether ``before``
+    was loaded with its logs or without; a new game starts the moves afresh."""
+    if after is None:
+        return NO_APPENDS
+    if before is not None and not before.logs_apart:
+        # A document written before logs were kept apart holds its own: move them out.
+        return LogAppends(new_game=True, moves=after.moves, chat=after.chat)
+    new_game = before is None or after.games != before.games
+    moves = after.moves if new_game else after.moves[len(before.moves):] if before else ()
+    chat = _appended(before.chat if before else (), after.chat)
+    if not new_game and not moves and not chat:
+        return NO_APPENDS
+    return LogAppends(new_game=new_game and before is not None, moves=moves, chat=chat)
+
+
+def _appended(before: Sequence[ChatLine], after: Sequence[ChatLine]) -> tuple[ChatLine, ...]:
+    if not before:
+        return tuple(after)
+    last = before[-1]
+    for i in range(len(after) - 1, -1, -1):
+        if after[i] == last:
+            return tuple(after[i + 1:])
+    return tuple(after)  # cannot happen (the rules keep the newest lines): keep them all
 
 
 class RoomStore(Protocol):
@@ -141,7 +196,10 @@ class RoomStore(Protocol):
 
     async def __aexit__(self, *exc: object) -> None: ...
 
-    async def load(self, room_id: RoomId) -> Room | None: ...
+    async def load(self, room_id: RoomId, *, logs: bool = False) -> Room | None:
+        """The room; with its ``moves`` and ``chat`` when ``logs`` (otherwise they are
+        empty: the commands that read them ask for them)."""
+        ...
 
     async def commit(self, plan: CommitPlan) -> list[bytes]:
         """Check and write ``plan`` atomically (``Conflict`` if a check fails). Returns

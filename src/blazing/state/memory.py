@@ -5,9 +5,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Self
 
+import msgspec
+
 from blazing.errors import Conflict
+from blazing.games.record import MoveRecord
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
-from blazing.rooms.model import Room
+from blazing.rooms.model import CHAT_LINES_KEPT, ChatLine, Room
 from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_claim
 
 Clock = Callable[[], datetime]
@@ -18,7 +21,9 @@ class MemoryRoomStore:
 
     def __init__(self, clock: Clock | None = None) -> None:
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._rooms: dict[RoomId, Room] = {}
+        self._rooms: dict[RoomId, Room] = {}  # without their logs, as the other stores
+        self._moves: dict[RoomId, list[MoveRecord]] = {}
+        self._chat: dict[RoomId, list[ChatLine]] = {}
         self._active: set[RoomId] = set()
         self._claims: dict[str, RoomId] = {}
         self._tables: dict[str, dict[RoomId, float]] = {}
@@ -36,8 +41,12 @@ class MemoryRoomStore:
     async def __aexit__(self, *exc: object) -> None:
         return None
 
-    async def load(self, room_id: RoomId) -> Room | None:
-        return self._rooms.get(room_id)
+    async def load(self, room_id: RoomId, *, logs: bool = False) -> Room | None:
+        room = self._rooms.get(room_id)
+        if room is None or not logs or not room.logs_apart:
+            return room
+        return msgspec.structs.replace(room, moves=tuple(self._moves.get(room_id, ())),
+                                       chat=tuple(self._chat.get(room_id, ())))
 
     async def commit(self, plan: CommitPlan) -> list[bytes]:
         async with self._lock:
@@ -86,8 +95,18 @@ class MemoryRoomStore:
         rid = plan.room_id
         if plan.room is None:
             self._rooms.pop(rid, None)
+            self._moves.pop(rid, None)
+            self._chat.pop(rid, None)
         else:
             self._rooms[rid] = plan.room
+            if plan.logs.new_game:
+                self._moves.pop(rid, None)
+            if plan.logs.moves:
+                self._moves.setdefault(rid, []).extend(plan.logs.moves)
+            if plan.logs.chat:
+                chat = self._chat.setdefault(rid, [])
+                chat.extend(plan.logs.chat)
+                del chat[:-CHAT_LINES_KEPT]
         if plan.active:
             self._active.add(rid)
         else:

@@ -2,10 +2,16 @@
 
 Keys (docs/protocol.md, "Bus and stores"):
 
-- ``game:room:{room_id}`` — the room JSON (:func:`encode_room`); the compare-and-set
-  token is the ``version`` field inside it, read in Lua with ``cjson`` (no side key
-  to keep in step). An inactive room's key also gets a PEXPIRE of its retention
-  plus :data:`SAFETY_MARGIN_SECONDS`, so a room nobody cleans up still goes away.
+- ``game:room:{room_id}`` — the room JSON without its logs (:func:`encode_room`); the
+  compare-and-set token is its ``version`` field, written first so that the script
+  reads it from the document's start (no side key to keep in step; a document in
+  another order is parsed with ``cjson``). An inactive room's keys also get a PEXPIRE
+  of its retention plus :data:`SAFETY_MARGIN_SECONDS`, so a room nobody cleans up
+  still goes away.
+- ``game:room:{room_id}:moves`` and ``game:room:{room_id}:chat`` — LISTs of the
+  room's logs (JSON each): appended to by the commit script, the chat trimmed to
+  its last lines, the moves dropped when a new game starts; read only by commands
+  that show or record them.
 - ``game:rooms:list`` — SET of active room ids.
 - ``game:user:{user_id}:room`` — the active room the user plays in.
 - ``game:room_name:{name_key}`` — the active listed room holding a case-folded name;
@@ -42,6 +48,7 @@ remember applied command ids), so nothing happens twice.
 """
 
 import contextlib
+import hashlib
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -55,8 +62,9 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError, RedisError
 
 from blazing.errors import Conflict, DependencyUnavailable, ServerFault
+from blazing.games.record import MoveRecord
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
-from blazing.rooms.model import Room, decode_room, encode_room
+from blazing.rooms.model import CHAT_LINES_KEPT, ChatLine, Room, decode_room, encode_room
 from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_claim
 from blazing.state.coalesce import Coalescer
 
@@ -76,6 +84,14 @@ def room_key(room_id: str) -> str:
 
 def outbox_key(room_id: str) -> str:
     return f"game:room:{room_id}:outbox"
+
+
+def moves_key(room_id: str) -> str:
+    return f"game:room:{room_id}:moves"
+
+
+def chat_key(room_id: str) -> str:
+    return f"game:room:{room_id}:chat"
 
 
 def player_key(user_id: int) -> str:
@@ -131,13 +147,15 @@ def gateway_sockets_key(gateway_id: str) -> str:
 _OK, _STALE, _CLAIM_TAKEN, _PLAYER_ELSEWHERE = 0, 1, 2, 3
 
 # KEYS: room, active list, timers, the open-table set of the room's kind, the room's
-# outbox, the outbox index, then the keys of unique claims to take and to release, the
-# room keys of claimed and released players, the watching sets of watch and unwatch
-# users.
+# outbox, the outbox index, the room's moves and chat logs, then the keys of unique
+# claims to take and to release, the room keys of claimed and released players, the
+# watching sets of watch and unwatch users.
 # ARGV: room id, expected version ('' = must not exist), room JSON ('' = delete),
 # active ('1'/'0'), deadline score ('' = none), PEXPIRE ms for an inactive room,
 # open-table score ('' = not an open table), the six key counts, the outbox's due
-# score and PEXPIRE ms, then the envelopes to append to the outbox.
+# score and PEXPIRE ms, '1' when a new game starts the moves log again, the counts of
+# moves and of chat lines to append, the chat lines kept, then the moves, the chat
+# lines and the envelopes to append to the outbox.
 # Returns {status, detail} and, after an append, the outbox as it was before it.
 _COMMIT = """
 local rid = ARGV[1]
@@ -146,14 +164,18 @@ if ARGV[2] == '' then
   if current then return {1, 'room exists'} end
 else
   if not current then return {1, 'room is gone'} end
-  local ok, doc = pcall(cjson.decode, current)
-  if not ok or type(doc) ~= 'table' or doc['version'] ~= tonumber(ARGV[2]) then
-    return {1, 'version changed'}
+  local version = string.match(current, '^{"version":(%d+)[,}]')
+  if not version then  -- not written first: version 0 (omitted), or another layout
+    local ok, doc = pcall(cjson.decode, current)
+    if not ok or type(doc) ~= 'table' then return {1, 'unreadable room'} end
+    version = doc['version'] or 0
   end
+  if tonumber(version) ~= tonumber(ARGV[2]) then return {1, 'version changed'} end
 end
 local nk, nrk, nc, nr, nw, nu = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]),
   tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
-local first = 7
+local nm, nch = tonumber(ARGV[17]), tonumber(ARGV[18])
+local first = 9
 for i = first, first + nk - 1 do
   local owner = redis.call('GET', KEYS[i])
   if owner and owner ~= rid then return {2, KEYS[i]} end
@@ -164,10 +186,23 @@ for i = players, players + nc - 1 do
   if owner and owner ~= rid then return {3, KEYS[i]} end
 end
 if ARGV[3] == '' then
-  redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1], KEYS[7], KEYS[8])
 else
   redis.call('SET', KEYS[1], ARGV[3])
-  if ARGV[4] ~= '1' then redis.call('PEXPIRE', KEYS[1], ARGV[6]) end
+  if ARGV[16] == '1' then redis.call('DEL', KEYS[7]) end
+  local at = 20
+  for i = at, at + nm - 1 do redis.call('RPUSH', KEYS[7], ARGV[i]) end
+  at = at + nm
+  for i = at, at + nch - 1 do redis.call('RPUSH', KEYS[8], ARGV[i]) end
+  if nch > 0 then redis.call('LTRIM', KEYS[8], -tonumber(ARGV[19]), -1) end
+  if ARGV[4] ~= '1' then
+    redis.call('PEXPIRE', KEYS[1], ARGV[6])
+    redis.call('PEXPIRE', KEYS[7], ARGV[6])
+    redis.call('PEXPIRE', KEYS[8], ARGV[6])
+  else
+    redis.call('PERSIST', KEYS[7])
+    redis.call('PERSIST', KEYS[8])
+  end
 end
 if ARGV[4] == '1' then
   redis.call('SADD', KEYS[2], rid)
@@ -199,9 +234,10 @@ if ARGV[7] == '' then
 else
   redis.call('ZADD', KEYS[4], ARGV[7], rid)
 end
-if #ARGV < 16 then return {0, ''} end
+local envelopes = 20 + nm + nch
+if #ARGV < envelopes then return {0, ''} end
 local earlier = redis.call('LRANGE', KEYS[5], 0, -1)
-for i = 16, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+for i = envelopes, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
 redis.call('PEXPIRE', KEYS[5], ARGV[15])
 redis.call('ZADD', KEYS[6], 'NX', ARGV[14], rid)
 return {0, '', unpack(earlier)}
@@ -224,13 +260,14 @@ end
 return live
 """
 
-# KEYS: the room's outbox, the outbox index. ARGV: the last envelope sent, room id.
-# Drops the outbox up to and including that envelope (nothing if it is not there
-# any more); an emptied outbox leaves the index.
+# KEYS: the room's outbox, the outbox index. ARGV: the SHA-1 (hex) of the last
+# envelope sent (not the envelope: fewer bytes on the wire), room id. Drops the outbox
+# up to and including that envelope (nothing if it is not there any more); an emptied
+# outbox leaves the index.
 _OUTBOX_SENT = """
 local items = redis.call('LRANGE', KEYS[1], 0, -1)
 for i = 1, #items do
-  if items[i] == ARGV[1] then
+  if redis.sha1hex(items[i]) == ARGV[1] then
     redis.call('LTRIM', KEYS[1], i, -1)
     break
   end
@@ -345,12 +382,17 @@ def _expire_ms(plan: CommitPlan) -> int:
     return int((retention + SAFETY_MARGIN_SECONDS) * 1000)
 
 
+_log_encoder = msgspec.json.Encoder()
+_move_decoder = msgspec.json.Decoder(MoveRecord)
+_chat_decoder = msgspec.json.Decoder(ChatLine)
+
 _CommitCall = tuple[list[str], list[str | int | bytes]]  # the commit script's KEYS, ARGV
 
 
 def _commit_call(plan: CommitPlan) -> _CommitCall:
     keys = [room_key(plan.room_id), ROOMS_LIST, TIMERS, open_tables_key(plan.table_kind),
-            outbox_key(plan.room_id), OUTBOXES]
+            outbox_key(plan.room_id), OUTBOXES, moves_key(plan.room_id),
+            chat_key(plan.room_id)]
     keys += [claim_key(c) for c in plan.claims]
     keys += [claim_key(c) for c in plan.releases]
     keys += [player_key(u) for u in plan.claim_players]
@@ -369,6 +411,9 @@ def _commit_call(plan: CommitPlan) -> _CommitCall:
         len(plan.release_players), len(plan.watch), len(plan.unwatch),
         "" if plan.outbox_due is None else repr(plan.outbox_due.timestamp()),
         OUTBOX_TTL_SECONDS * 1000,
+        int(plan.logs.new_game), len(plan.logs.moves), len(plan.logs.chat), CHAT_LINES_KEPT,
+        *map(_log_encoder.encode, plan.logs.moves),
+        *map(_log_encoder.encode, plan.logs.chat),
         *plan.outbox,
     ]
     return keys, args
@@ -399,9 +444,31 @@ class RedisRoomStore:
     async def __aexit__(self, *exc: object) -> None:
         await self._redis.aclose()
 
-    async def load(self, room_id: RoomId) -> Room | None:
+    async def load(self, room_id: RoomId, *, logs: bool = False) -> Room | None:
+        if logs:
+            return await self._load_with_logs(room_id)
         data = await self._loads(room_key(room_id))
         return None if data is None else _decode(data)
+
+    async def _load_with_logs(self, room_id: RoomId) -> Room | None:
+        with _unavailable_on_error("load"):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.get(room_key(room_id))
+                pipe.lrange(moves_key(room_id), 0, -1)
+                pipe.lrange(chat_key(room_id), 0, -1)
+                data, moves, chat = await pipe.execute()
+        if data is None:
+            return None
+        room = _decode(data)
+        if not room.logs_apart:
+            return room  # written before logs were kept apart: it holds its own
+        try:
+            return msgspec.structs.replace(
+                room,
+                moves=tuple(_move_decoder.decode(m) for m in moves),
+                chat=tuple(_chat_decoder.decode(c) for c in chat))
+        except msgspec.DecodeError as exc:
+            raise ServerFault(f"room {room_id}: unreadable log entry ({exc})") from exc
 
     async def _load_many(self, keys: list[str]) -> list[bytes | str | Exception | None]:
         with _unavailable_on_error("load"):
@@ -446,7 +513,8 @@ class RedisRoomStore:
         return [item.encode() if isinstance(item, str) else item for item in items]
 
     async def outbox_sent(self, room_id: RoomId, last: bytes) -> None:
-        await self._sents(([outbox_key(room_id), OUTBOXES], [last, room_id]))
+        digest = hashlib.sha1(last, usedforsecurity=False).hexdigest()
+        await self._sents(([outbox_key(room_id), OUTBOXES], [digest, room_id]))
 
     async def _sent_many(self, calls: list[_CommitCall]) -> list[Any]:
         return await self._run_many(self._outbox_sent, calls, "outbox_sent")

@@ -7,6 +7,9 @@ cancelled caller left running still finishes before the connection closes).
 
 Tables (the analogue of the Redis keys in docs/protocol.md):
 
+- ``room_moves`` and ``room_chat`` — the rooms' logs, one row per move or chat line
+  (kept apart from the document: a move writes one small row, not a growing
+  document; the chat keeps each room's last lines);
 - ``rooms`` — one row per room: its JSON document, ``version`` (the
   compare-and-set token), ``active``, ``created_at`` and ``deadline`` (epoch
   seconds of its next timer, indexed: the timer schedule);
@@ -49,13 +52,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import msgspec
 
 from blazing.errors import Conflict, DependencyUnavailable, ServerFault
+from blazing.games.record import MoveRecord
 from blazing.ids import RoomId, UserId
-from blazing.rooms.model import Room, decode_room, encode_room
+from blazing.rooms.model import CHAT_LINES_KEPT, ChatLine, Room, decode_room, encode_room
 from blazing.state.base import CommitPlan, name_claim
 
 _SCHEMA = """
@@ -99,12 +103,28 @@ CREATE TABLE IF NOT EXISTS player_rooms (
     user_id INTEGER PRIMARY KEY,
     room_id TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS room_moves (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_id TEXT NOT NULL,
+    entry   BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS room_moves_by_room ON room_moves (room_id, id);
+CREATE TABLE IF NOT EXISTS room_chat (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_id TEXT NOT NULL,
+    entry   BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS room_chat_by_room ON room_chat (room_id, id);
 CREATE TABLE IF NOT EXISTS watching (
     user_id INTEGER NOT NULL,
     room_id TEXT NOT NULL,
     PRIMARY KEY (user_id, room_id)
 ) WITHOUT ROWID;
 """
+
+_log_encoder = msgspec.json.Encoder()
+_move_decoder = msgspec.json.Decoder(MoveRecord)
+_chat_decoder = msgspec.json.Decoder(ChatLine)
 
 BUSY_TIMEOUT_MS = 5000  # another process holding the write lock (a second `serve`)
 T = TypeVar("T")
@@ -177,16 +197,32 @@ class SqliteRoomStore:
 
     # --- the port ----------------------------------------------------------------------
 
-    async def load(self, room_id: RoomId) -> Room | None:
-        kept = self._rooms.get(room_id)
-        if kept is not None:
-            return kept
-        row = await self._run(lambda db: db.execute(
-            "SELECT document FROM rooms WHERE room_id = ?", (room_id,)).fetchone())
-        if row is None:
-            return None
-        room = self._rooms[room_id] = _decode(row[0])
-        return room
+    async def load(self, room_id: RoomId, *, logs: bool = False) -> Room | None:
+        room = self._rooms.get(room_id)
+        if room is None:
+            row = await self._run(lambda db: db.execute(
+                "SELECT document FROM rooms WHERE room_id = ?", (room_id,)).fetchone())
+            if row is None:
+                return None
+            room = self._rooms[room_id] = _decode(row[0])
+        if not logs or not room.logs_apart:
+            return room
+
+        def read(db: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+            return ([r[0] for r in db.execute(
+                        "SELECT entry FROM room_moves WHERE room_id = ? ORDER BY id",
+                        (room_id,))],
+                    [r[0] for r in db.execute(
+                        "SELECT entry FROM room_chat WHERE room_id = ? ORDER BY id",
+                        (room_id,))])
+
+        moves, chat = await self._run(read)
+        try:
+            return msgspec.structs.replace(
+                room, moves=tuple(_move_decoder.decode(m) for m in moves),
+                chat=tuple(_chat_decoder.decode(c) for c in chat))
+        except msgspec.DecodeError as exc:
+            raise ServerFault(f"room {room_id}: unreadable log entry ({exc})") from exc
 
     async def commit(self, plan: CommitPlan) -> list[bytes]:
         """Check and write ``plan`` all or nothing; ``Conflict`` if a check fails. The
@@ -383,6 +419,7 @@ def _commit_one(db: sqlite3.Connection, plan: CommitPlan,
                      plan.expected_version)).rowcount == 0:
         return Conflict(f"room {rid} changed underneath")
     _write_indexes(db, plan)
+    _write_logs(db, plan)
     if not plan.outbox:
         return []
     assert plan.outbox_due is not None
@@ -392,6 +429,27 @@ def _commit_one(db: sqlite3.Connection, plan: CommitPlan,
                (rid, plan.outbox_due.timestamp()))
     return [bytes(row[0]) for row in db.execute(
         "SELECT envelope FROM outbox WHERE room_id = ? ORDER BY id", (rid,))]
+
+
+def _write_logs(db: sqlite3.Connection, plan: CommitPlan) -> None:
+    rid, logs = plan.room_id, plan.logs
+    if plan.room is None:
+        db.execute("DELETE FROM room_moves WHERE room_id = ?", (rid,))
+        db.execute("DELETE FROM room_chat WHERE room_id = ?", (rid,))
+        return
+    if not logs:
+        return
+    if logs.new_game:
+        db.execute("DELETE FROM room_moves WHERE room_id = ?", (rid,))
+    if logs.moves:
+        db.executemany("INSERT INTO room_moves (room_id, entry) VALUES (?, ?)",
+                       [(rid, _log_encoder.encode(m)) for m in logs.moves])
+    if logs.chat:
+        db.executemany("INSERT INTO room_chat (room_id, entry) VALUES (?, ?)",
+                       [(rid, _log_encoder.encode(c)) for c in logs.chat])
+        db.execute("DELETE FROM room_chat WHERE room_id = ? AND id <= coalesce((SELECT id "
+                   "FROM room_chat WHERE room_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)",
+                   (rid, rid, CHAT_LINES_KEPT))
 
 
 def _write_indexes(db: sqlite3.Connection, plan: CommitPlan) -> None:

@@ -28,6 +28,7 @@ from blazing.games.base import (
 from blazing.games.bigger_dice.messages import (
     BiggerDiceState,
     Pass,
+    PassRow,
     Roll,
     Rolled,
     RoundResult,
@@ -100,12 +101,20 @@ class BiggerDice:
         return _scores(state)
 
     def view(self, state: BiggerDiceState, viewer: UserId | None) -> BiggerDiceState:
-        return state  # nothing is hidden in this game
+        # Nothing is hidden in this game; passes are shown as objects.
+        return msgspec.structs.replace(state, rounds=tuple(map(_shown, state.rounds)))
 
     def record(self, state: BiggerDiceState) -> list[dict[str, Any]]:
         # Rolls as objects, not [user, roll] pairs: no array directly in an array.
         return [{"round": p.round, "rolls": [{"user_id": u, "roll": v} for u, v in p.rolls],
                  "winner_id": p.winner_id, "is_tie": p.is_tie} for p in state.rounds]
+
+
+def _shown(judged: PassRow | Pass) -> Pass:
+    if isinstance(judged, Pass):
+        return judged
+    return Pass(round=judged.round, rolls=judged.rolls, winner_id=judged.winner_id,
+                is_tie=judged.is_tie)
 
 
 def _active(state: BiggerDiceState) -> tuple[UserId, ...]:
@@ -138,7 +147,7 @@ def _judge(state: BiggerDiceState) -> tuple[BiggerDiceState, list[GameEvent | Pr
     best = max((v for _, v in rolls), default=0)
     top = tuple(p for p, v in rolls if v == best) if rolls else state.rollers
     winner = top[0] if len(top) == 1 else None
-    judged = Pass(round=state.round, rolls=rolls, winner_id=winner, is_tie=winner is None)
+    judged = PassRow(round=state.round, rolls=rolls, winner_id=winner, is_tie=winner is None)
     state = msgspec.structs.replace(state, pending=(), rounds=(*state.rounds, judged))
     events: list[GameEvent | Private] = [_round_result(state, judged)]
     if winner is None and len(state.order) >= TIEBREAK_FROM:
@@ -150,7 +159,7 @@ def _judge(state: BiggerDiceState) -> tuple[BiggerDiceState, list[GameEvent | Pr
     return msgspec.structs.replace(state, round=state.round + 1, rollers=_active(state)), events
 
 
-def _round_result(state: BiggerDiceState, judged: Pass) -> RoundResult:
+def _round_result(state: BiggerDiceState, judged: PassRow) -> RoundResult:
     seed_fields: dict[str, Any] = {}
     if len(state.order) == 2 and len(judged.rolls) == 2:
         (p1, r1), (p2, r2) = judged.rolls

@@ -1,6 +1,6 @@
 """Bigger Dice's wire messages (SPEC §4 and §10) and its stored state."""
 
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import msgspec
 
@@ -57,7 +57,19 @@ Rolls = tuple[tuple[UserId, int], ...]
 
 
 class Pass(msgspec.Struct, frozen=True, kw_only=True):
-    """A judged pass of rolls: a round, or a tiebreak of one."""
+    """A judged pass of rolls: a round, or a tiebreak of one, as clients see it (and
+    as states stored before :class:`PassRow` kept it)."""
+
+    round: int
+    rolls: Rolls
+    winner_id: UserId | None
+    is_tie: bool
+
+
+class PassRow(NamedTuple):
+    """A pass as the state stores it: the fields of :class:`Pass` in a JSON array
+    (``[round, rolls, winner_id, is_tie]``), a third of the bytes, since the state
+    is written on every roll and keeps every pass of the game."""
 
     round: int
     rolls: Rolls
@@ -76,6 +88,6 @@ class BiggerDiceState(msgspec.Struct, frozen=True, kw_only=True, tag="bigger_dic
     rollers: tuple[UserId, ...]
     round: Annotated[int, msgspec.Meta(ge=1)] = 1
     pending: Rolls = ()
-    rounds: tuple[Pass, ...] = ()
+    rounds: tuple[PassRow | Pass, ...] = ()
     out: tuple[UserId, ...] = ()  # left the game: they keep their score, they do not roll
     winner_id: UserId | None = None
