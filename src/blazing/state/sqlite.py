@@ -30,6 +30,14 @@ outcome of its own (every check of a commit comes before its first write, so a
 refused one has written nothing), and share one write of the WAL. No commit is
 answered before its transaction is.
 
+Statements run on the event loop's thread, on a connection that never waits for a
+lock: a commit here takes tens of microseconds, where handing it to a thread and
+back cost several times that in thread switches. Only when another process holds
+the write lock (a second ``serve`` on the file) does the statement go to the
+store's thread, on a second connection that waits for the lock there; so do the
+WAL checkpoints (every :data:`CHECKPOINT_EVERY` writes), whose disk flush must
+not stall the loop.
+
 Rooms this store committed or loaded are also kept in memory, so that a command's
 ``load`` costs no trip to the thread (the commit still does, and is the truth: its
 version check runs in SQL). Another process writing the same file makes a kept room
@@ -47,7 +55,7 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
@@ -127,7 +135,14 @@ _move_decoder = msgspec.json.Decoder(MoveRecord)
 _chat_decoder = msgspec.json.Decoder(ChatLine)
 
 BUSY_TIMEOUT_MS = 5000  # another process holding the write lock (a second `serve`)
+CHECKPOINT_EVERY = 1000  # writes between two WAL checkpoints (in the thread)
 T = TypeVar("T")
+
+
+def _locked(exc: sqlite3.Error) -> bool:
+    """Whether the statement failed only because another connection holds a lock."""
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc))
 
 
 class SqliteRoomStore:
@@ -136,13 +151,19 @@ class SqliteRoomStore:
     def __init__(self, path: str) -> None:
         """``path`` is a file path (its folder is created) or ``:memory:``."""
         self._path = path
-        self._db: sqlite3.Connection | None = None
+        self._db: sqlite3.Connection | None = None  # the thread's: waits for locks
+        self._fast: sqlite3.Connection | None = None  # the loop's: never waits
+        self._in_flight = 0  # statements queued for or running in the thread
+        self._writes = 0  # since the last checkpoint
+        self._checkpoint: asyncio.Future[None] | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._rooms: dict[RoomId, Room] = {}  # rooms as last committed or loaded here
         # Commits waiting for the thread, and whether a task is handing them over.
         self._commits: list[tuple[CommitPlan, bytes | None,
                                   asyncio.Future[list[bytes]]]] = []
         self._committer: asyncio.Task[None] | None = None  # handing them to the thread
+        # Outboxes confirmed sent, written with the next group of commits.
+        self._sent: list[tuple[RoomId, bytes, asyncio.Future[None]]] = []
 
     async def __aenter__(self) -> Self:
         if self._path != ":memory:":
@@ -150,6 +171,9 @@ class SqliteRoomStore:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-state")
         try:
             self._db = await self._in_thread(self._open)
+            if self._path != ":memory:":  # (one in-memory database per connection)
+                self._fast = self._connect(timeout=0.0)
+                self._fast.execute("PRAGMA wal_autocheckpoint=0")  # the thread does them
         except BaseException:
             self._thread.shutdown(wait=True)
             self._thread = None
@@ -157,12 +181,19 @@ class SqliteRoomStore:
         return self
 
     def _open(self) -> sqlite3.Connection:
+        db = self._connect(timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise DependencyUnavailable(f"sqlite state {self._path}: {exc}") from exc
+        return db
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
         try:
             db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False,
-                                 timeout=BUSY_TIMEOUT_MS / 1000)
+                                 timeout=timeout)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise DependencyUnavailable(f"sqlite state {self._path}: {exc}") from exc
         return db
@@ -170,6 +201,9 @@ class SqliteRoomStore:
     async def __aexit__(self, *exc: object) -> None:
         thread, self._thread = self._thread, None
         db, self._db = self._db, None
+        fast, self._fast = self._fast, None
+        if fast is not None:
+            fast.close()
         if thread is None:
             return
         if db is not None:
@@ -182,10 +216,26 @@ class SqliteRoomStore:
             raise DependencyUnavailable("state store is not open")
         return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 
-    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        db = self._db
+    async def _run(self, work: Callable[[sqlite3.Connection], T], *, writes: bool = True) -> T:
+        """Run ``work`` (one transaction at most) here on the loop's connection, or in
+        the thread when a lock held elsewhere makes it wait (or the thread has work
+        queued, which must stay first: no reordering of one caller's steps)."""
+        db, fast = self._db, self._fast
         if db is None:
             raise DependencyUnavailable("state store is not open")
+        if fast is not None and not self._in_flight:
+            try:
+                result = work(fast)
+            except sqlite3.Error as exc:
+                if not _locked(exc):
+                    raise DependencyUnavailable(f"sqlite state: {exc}") from exc
+                with contextlib.suppress(sqlite3.Error):  # a transaction left open
+                    if fast.in_transaction:
+                        fast.execute("ROLLBACK")
+            else:
+                if writes:
+                    self._wrote()
+                return result
 
         def call() -> T:
             try:
@@ -193,7 +243,24 @@ class SqliteRoomStore:
             except sqlite3.Error as exc:
                 raise DependencyUnavailable(f"sqlite state: {exc}") from exc
 
-        return await self._in_thread(call)
+        self._in_flight += 1
+        try:
+            return await self._in_thread(call)
+        finally:
+            self._in_flight -= 1
+
+    def _wrote(self) -> None:
+        """Count a write; every CHECKPOINT_EVERY, copy the WAL into the database in the
+        thread (passive: it never blocks a writer), so the WAL stays small."""
+        self._writes += 1
+        if self._writes < CHECKPOINT_EVERY or self._thread is None or self._db is None:
+            return
+        if self._checkpoint is not None and not self._checkpoint.done():
+            return
+        self._writes = 0
+        db = self._db
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(
+            self._thread, partial(_checkpoint, db))
 
     # --- the port ----------------------------------------------------------------------
 
@@ -201,7 +268,8 @@ class SqliteRoomStore:
         room = self._rooms.get(room_id)
         if room is None:
             row = await self._run(lambda db: db.execute(
-                "SELECT document FROM rooms WHERE room_id = ?", (room_id,)).fetchone())
+                "SELECT document FROM rooms WHERE room_id = ?", (room_id,)).fetchone(),
+                writes=False)
             if row is None:
                 return None
             room = self._rooms[room_id] = _decode(row[0])
@@ -216,7 +284,7 @@ class SqliteRoomStore:
                         "SELECT entry FROM room_chat WHERE room_id = ? ORDER BY id",
                         (room_id,))])
 
-        moves, chat = await self._run(read)
+        moves, chat = await self._run(read, writes=False)
         try:
             return msgspec.structs.replace(
                 room, moves=tuple(_move_decoder.decode(m) for m in moves),
@@ -232,29 +300,29 @@ class SqliteRoomStore:
         document = None if plan.room is None else encode_room(plan.room)
         done: asyncio.Future[list[bytes]] = asyncio.get_running_loop().create_future()
         self._commits.append((plan, document, done))
+        self._hand_over()
+        return await done
+
+    def _hand_over(self) -> None:
         if self._committer is None:
             self._committer = asyncio.get_running_loop().create_task(self._hand_over_commits())
-        return await done
 
     async def outbox(self, room_id: RoomId) -> list[bytes]:
         rows = await self._run(lambda db: db.execute(
-            "SELECT envelope FROM outbox WHERE room_id = ? ORDER BY id", (room_id,)).fetchall())
+            "SELECT envelope FROM outbox WHERE room_id = ? ORDER BY id", (room_id,)).fetchall(),
+            writes=False)
         return [bytes(row[0]) for row in rows]
 
     async def outbox_sent(self, room_id: RoomId, last: bytes) -> None:
-        def sent(db: sqlite3.Connection) -> None:
-            with db:
-                db.execute("BEGIN IMMEDIATE")
-                row = db.execute("SELECT max(id) FROM outbox WHERE room_id = ? AND "
-                                 "envelope = ?", (room_id, last)).fetchone()
-                if row is not None and row[0] is not None:
-                    db.execute("DELETE FROM outbox WHERE room_id = ? AND id <= ?",
-                               (room_id, row[0]))
-                if db.execute("SELECT 1 FROM outbox WHERE room_id = ? LIMIT 1",
-                              (room_id,)).fetchone() is None:
-                    db.execute("DELETE FROM outbox_due WHERE room_id = ?", (room_id,))
-
-        await self._run(sent)
+        """Written with the next group of commits, in one transaction: a roll's
+        confirmation does not cost a commit of its own, and is not written before the
+        events it confirms reach the sockets (the writer runs after them)."""
+        if self._db is None:
+            raise DependencyUnavailable("state store is not open")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sent.append((room_id, last, done))
+        self._hand_over()
+        await done
 
     async def claim_outboxes(self, now: datetime, until: datetime, limit: int) -> list[RoomId]:
         def claim(db: sqlite3.Connection) -> list[RoomId]:
@@ -272,14 +340,23 @@ class SqliteRoomStore:
         """Give the waiting commits to the thread, a group at a time, until none wait
         (those asked for while a group is written go in the next)."""
         try:
-            while self._commits:
+            while self._commits or self._sent:
                 group, self._commits = self._commits, []
+                sent, self._sent = self._sent, []
                 plans = [(plan, document) for plan, document, _ in group]
                 outcomes: list[Exception | list[bytes]]
                 try:
-                    outcomes = await self._run(partial(_commit_group, plans=plans))
+                    outcomes = await self._run(partial(
+                        _commit_group, plans=plans, sent=[(r, last) for r, last, _ in sent]))
                 except Exception as exc:  # the transaction failed: every commit did
                     outcomes = [exc] * len(group)
+                    for *_, confirmed in sent:
+                        if not confirmed.done():
+                            confirmed.set_exception(exc)
+                else:
+                    for *_, confirmed in sent:
+                        if not confirmed.done():
+                            confirmed.set_result(None)
                 for (plan, _, done), outcome in zip(group, outcomes, strict=True):
                     self._remember(plan, outcome if isinstance(outcome, Exception) else None)
                     if done.done():
@@ -365,22 +442,41 @@ class SqliteRoomStore:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())
 
 
+def _checkpoint(db: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):  # busy or failing: the next one tries again
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
 def _commit_group(db: sqlite3.Connection, *,
-                  plans: list[tuple[CommitPlan, bytes | None]]
+                  plans: list[tuple[CommitPlan, bytes | None]],
+                  sent: Sequence[tuple[RoomId, bytes]] = (),
                   ) -> list[Exception | list[bytes]]:
     """One transaction for the group; each outcome is the outbox (written) or the commit's
     ``Conflict`` (nothing of it written: every check comes before its first write). A
-    database error fails the whole group."""
+    database error fails the whole group. Then the outboxes confirmed ``sent`` (up to
+    and including each envelope) lose what was sent."""
     outcomes: list[Exception | list[bytes]] = []
     db.execute("BEGIN IMMEDIATE")  # the write lock first: nothing changes under the checks
     try:
         outcomes = [_commit_one(db, plan, document) for plan, document in plans]
+        for room_id, last in sent:
+            _mark_sent(db, room_id, last)
         db.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(sqlite3.Error):  # a broken connection has nothing to undo
             db.execute("ROLLBACK")
         raise
     return outcomes
+
+
+def _mark_sent(db: sqlite3.Connection, room_id: RoomId, last: bytes) -> None:
+    row = db.execute("SELECT max(id) FROM outbox WHERE room_id = ? AND envelope = ?",
+                     (room_id, last)).fetchone()
+    if row is not None and row[0] is not None:
+        db.execute("DELETE FROM outbox WHERE room_id = ? AND id <= ?", (room_id, row[0]))
+    if db.execute("SELECT 1 FROM outbox WHERE room_id = ? LIMIT 1",
+                  (room_id,)).fetchone() is None:
+        db.execute("DELETE FROM outbox_due WHERE room_id = ?", (room_id,))
 
 
 def _commit_one(db: sqlite3.Connection, plan: CommitPlan,

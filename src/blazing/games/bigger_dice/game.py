@@ -8,7 +8,6 @@ roll is highest. A player who leaves keeps their score and no longer rolls; the 
 one left wins. First to ``WINNING_SCORE`` wins.
 """
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -123,8 +122,12 @@ def _active(state: BiggerDiceState) -> tuple[UserId, ...]:
 
 def _scores(state: BiggerDiceState) -> dict[UserId, int]:
     """Rounds won (a tiebreak's decisive pass is the round's point)."""
-    won = Counter(p.winner_id for p in state.rounds if p.winner_id is not None)
-    return {user: won[user] for user in state.order}
+    won = dict.fromkeys(state.order, 0)
+    for judged in state.rounds:
+        winner = judged.winner_id
+        if winner is not None and winner in won:
+            won[winner] += 1
+    return won
 
 
 def _name(state: BiggerDiceState, user: UserId) -> str:
