@@ -128,9 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="games: concurrent games, comma-separated cases (default 100,500)")
     sizes.add_argument("--spectators", type=int, default=1, help="games: spectators per game")
     sizes.add_argument("--think-ms", type=float, default=0.0,
-                       help="games: a player waits this long on its turn before rolling "
-                       "(0: at once, a closed loop that measures the ceiling; ~500–1000 "
-                       "is a human pace, measuring latency at that load)")
+                       help="games: mean think time of a player on its turn before moving; "
+                       "each think time is drawn from an exponential distribution with "
+                       "this mean (Poisson-like arrivals; seeded by --seed, so runs are "
+                       "reproducible). 0: at once, a closed loop that measures the "
+                       "ceiling; ~500–1000 is a human pace, measuring latency at that load")
+    sizes.add_argument("--seed", type=int, default=1,
+                       help="games: seed of the think-time RNGs (one per table; default 1)")
     sizes.add_argument("--duration", type=float, default=None,
                        help="games: measurement window in seconds (default 15)")
     sizes.add_argument("--connections", type=_ints, default=None,
@@ -195,12 +199,12 @@ def build_cases(args: argparse.Namespace) -> list[CaseSpec]:
         elif name == "games":
             for count in args.games:
                 connect_time = count * (args.seats + args.spectators) / 200.0
-                paced = f" think {args.think_ms:g} ms" if args.think_ms else ""
+                paced = f" think exp(mean {args.think_ms:g} ms)" if args.think_ms else ""
                 cases.append(CaseSpec(
                     f"games {count}×{args.spectators}{which}{paced}", "games",
                     {"games": count, "spectators": args.spectators, "duration": args.duration,
                      "concurrency": args.connect_concurrency, "max_games_per_table": 100_000,
-                     "think_ms": args.think_ms, **played},
+                     "think_ms": args.think_ms, "seed": args.seed, **played},
                     min(args.workers, count), args.duration + connect_time + 60))
         elif name == "connections":
             for count in args.connections:
