@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from blazing.bench import loadgen, procs, report, servers, stats
+from blazing.bench import capacity, loadgen, procs, report, servers, stats
 from blazing.bench.scenarios import SCENARIOS
 from blazing.bench.scenarios.common import WorkerSpec
 from blazing.bench.scenarios.play import DRIVERS
@@ -62,6 +62,7 @@ class CaseSpec:
     params: dict[str, Any]
     workers: int
     deadline_s: float
+    topology: servers.Topology | None = None  # distributed: processes of each kind
 
 
 def _csv(text: str) -> list[str]:
@@ -110,7 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--bus-url", default=servers.DEFAULT_BUS_URL,
                         help="distributed mode: bus URL")
     target.add_argument("--state-url", default=servers.DEFAULT_STATE_URL,
-                        help="distributed mode: state URL")
+                        help="distributed mode: state URL (default "
+                        f"{servers.DEFAULT_STATE_URL}); the bench claims that Redis database "
+                        "for each run (it must be empty) and flushes it after")
+    target.add_argument("--gateways", type=_ints, default=[1],
+                        help="distributed mode: gateways to start, comma-separated cases "
+                        "(e.g. 1,2; clients are spread over them)")
+    target.add_argument("--services", type=_ints, default=[1],
+                        help="distributed mode: game services to start, comma-separated "
+                        "cases (e.g. 1,2); with --gateways, every combination is a case of "
+                        "the scale-out table")
     target.add_argument("--history-url", default=servers.DEFAULT_HISTORY_URL,
                         help="distributed mode: history URL")
     target.add_argument("--server-arg", action="append", default=[],
@@ -164,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     pins.add_argument("--no-pin", action="store_true",
                       help="do not pin the server (taskset) or the load generator")
     pins.add_argument("--server-core", type=int, default=0, help="server's core (default 0)")
+    pins.add_argument("--server-cores", type=_csv, default=None,
+                      help="distributed mode: cores for the server processes, one each while "
+                      "there are enough, then shared (default: every core but the load "
+                      "generator's, else the server core)")
     pins.add_argument("--client-core", type=int, default=1,
                       help="load generator's core (default 1)")
     return parser
@@ -185,7 +199,34 @@ def _defaults(args: argparse.Namespace) -> None:
         args.seats = 2
 
 
+def topologies(args: argparse.Namespace) -> list[servers.Topology | None]:
+    if args.mode != "distributed":
+        return [None]
+    return [servers.Topology(g, s) for g in args.gateways for s in args.services]
+
+
 def build_cases(args: argparse.Namespace) -> list[CaseSpec]:
+    plain = _build_cases(args)
+    shapes = topologies(args)
+    if shapes == [None]:
+        return plain
+    named = len(shapes) > 1 or shapes != [servers.Topology()]
+    out: list[CaseSpec] = []
+    for case in plain:
+        for shape in shapes:
+            assert shape is not None
+            label = f"{case.label} · {shape.label}" if named else case.label
+            # at least one worker per gateway, so that every gateway carries load
+            workers = max(case.workers, shape.gateways) if case.scenario != "latency" \
+                else case.workers
+            out.append(CaseSpec(label, case.scenario, {**case.params,
+                                                       "gateways": shape.gateways,
+                                                       "services": shape.services},
+                                workers, case.deadline_s, shape))
+    return out
+
+
+def _build_cases(args: argparse.Namespace) -> list[CaseSpec]:
     cases: list[CaseSpec] = []
     for name in args.scenarios:
         played = {"game": args.game, "seats": args.seats}
@@ -272,7 +313,7 @@ class Bench:
         self.runs = 0
         self.rng = random.Random()
 
-    def start(self, target: str) -> servers.Server:
+    def start(self, target: str, case: CaseSpec) -> servers.Server:
         args = self.args
         if target != "blazing":
             assert self.baseline_dir is not None
@@ -281,7 +322,8 @@ class Bench:
             return servers.given(args.url, args.server_pid)
         if args.mode == "distributed":
             urls = servers.DistributedUrls(args.bus_url, args.state_url, args.history_url)
-            return self.spawner.distributed(self.secret, urls, args.server_arg)
+            return self.spawner.distributed(self.secret, urls, args.server_arg,
+                                            case.topology or servers.Topology())
         return self.spawner.embedded(self.secret, args.server_arg)
 
     def specs(self, case: CaseSpec, server: servers.Server) -> list[WorkerSpec]:
@@ -310,7 +352,7 @@ class Bench:
         self.progress.start(label)
         began = time.monotonic()
         try:
-            server = self.start(target)
+            server = self.start(target, case)
         except servers.ServerError as exc:
             if target == "blazing":
                 raise  # nothing to measure
@@ -319,11 +361,16 @@ class Bench:
                 repeat, {}, 1, [f"did not start: {exc}"[:2000]], {}, 0.0))
             return
         server_info: dict[str, Any] = {"pid": server.pid, "port": server.port}
+        if server.cores:
+            server_info["cores"] = dict(server.cores)
+        shots: dict[str, capacity.Snapshot] = {}
         try:
             pids = [p.pid for p in server.processes] or server.measured_pids
 
             def hook(name: str) -> dict[str, float]:
                 out: dict[str, float] = {}
+                if server.metrics and name in scenario.window:
+                    shots[name] = capacity.snapshot(server)
                 rss = [procs.rss_kib(pid) for pid in server.measured_pids]
                 if rss and None not in rss:
                     out[f"rss_{name}_kib"] = sum(r for r in rss if r is not None)
@@ -348,6 +395,11 @@ class Bench:
             if server.processes:
                 self.spawner.stop(server)
         results = outcome.results
+        details: dict[str, Any] = {}
+        if len(shots) == 2:
+            details["capacity"] = capacity.measure(*(shots[n] for n in scenario.window))
+        if server.leftovers:
+            details["leftovers"] = dict(server.leftovers)
         try:
             metrics = scenario.summarize(results, outcome.marks)
         except (KeyError, ValueError) as exc:
@@ -356,11 +408,14 @@ class Bench:
             results[0].errors += 1
         metrics.update({k: v for k, v in outcome.marks.items() if k.startswith("rss_")})
         metrics.update(cpu_use(scenario.window, outcome))
+        metrics.update(details.get("capacity", {}).get("store_per_command", {}))
+        metrics.update(details.get("leftovers", {}))
         errors = sum(r.errors for r in results)
         texts = [t for r in results for t in r.error_texts][:20]
         cdf = {series: stats.cdf(merged(results, series)) for series in scenario.cdf_series}
         report_case.runs.setdefault(target, []).append(report.Run(
-            repeat, metrics, errors, texts, cdf, time.monotonic() - began, server_info))
+            repeat, metrics, errors, texts, cdf, time.monotonic() - began, server_info,
+            details))
         headline = "  ".join(f"{report.METRICS[k].label} {report.number(metrics.get(k))}"
                              for k in report.HEADLINE[case.scenario])
         self.progress.line(f"  {label}: {headline}  errors {errors}")
@@ -396,8 +451,26 @@ def main(argv: list[str]) -> int:
         notes.append(f"target: {', '.join(args.url)} (not spawned; its limits are its own)")
         if not args.server_pid:
             notes.append("no --server-pid: the server's RSS is not measured")
-    elif args.mode == "distributed" and server_core is not None:
-        notes.append("distributed: gateway and game service both pinned to the server core")
+    server_cores: list[int] = []
+    if args.mode == "distributed" and server_core is not None:
+        server_cores = _server_cores(args, cpus, client_cores, server_core)
+        for shape in topologies(args):
+            assert shape is not None
+            names = [f"game-service-{i + 1}" for i in range(shape.services)] + \
+                [f"gateway-{i + 1}" for i in range(shape.gateways)]
+            placed = servers.place(names, server_cores)
+            shared = servers.sharing(placed, client_cores)
+            where = ", ".join(f"{n} on core {c}" for n, c in placed.items())
+            notes.append(f"{shape.label}: {where}"
+                         + (f" ({'; '.join(shared)}: this machine has {len(cpus)} cores)"
+                            if shared else ""))
+    if args.mode == "distributed":
+        notes.append(f"state: Redis database {args.state_url} claimed per run (empty) and "
+                     "flushed after; Kafka topics and a Mongo database of each run's own, "
+                     "deleted after (keys, topics and databases left: rows below)")
+    if args.think_ms and "games" in args.scenarios:
+        notes.append(f"games: think times exponential with mean {args.think_ms:g} ms "
+                     f"(Poisson-like moves), seed {args.seed}")
     cases = build_cases(args)
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                 if k != "secret"}
@@ -410,7 +483,7 @@ def main(argv: list[str]) -> int:
                                                                       signal.SIGTERM)}
     status = 0
     try:
-        with servers.Spawner(log_dir, server_core) as spawner:
+        with servers.Spawner(log_dir, server_core, server_cores or None) as spawner:
             bench = Bench(args, collector, spawner, baseline_dir, client_cores, progress)
             for case in cases:
                 report_case = collector.case(case.label, case.scenario, case.params)
@@ -431,6 +504,8 @@ def main(argv: list[str]) -> int:
             signal.signal(sig, handler)
     document = collector.document()
     sys.stdout.write(report.table(document))
+    sys.stdout.write(report.capacity_tables(document))
+    sys.stdout.write(report.scale_out_table(document))
     sys.stdout.flush()
     if args.json is not None:
         report.write_json(document, args.json)
@@ -447,6 +522,18 @@ def main(argv: list[str]) -> int:
     else:
         shutil.rmtree(log_dir, ignore_errors=True)
     return status
+
+
+def _server_cores(args: argparse.Namespace, cpus: set[int], client_cores: set[int] | None,
+                  server_core: int) -> list[int]:
+    if args.server_cores:
+        try:
+            wanted = [int(c) for c in args.server_cores]
+        except ValueError:
+            raise SystemExit(f"--server-cores: expected core numbers, not {args.server_cores}") \
+                from None
+        return [c for c in wanted if c in cpus] or [server_core]
+    return sorted(cpus - (client_cores or set())) or [server_core]
 
 
 def cpu_use(window: tuple[str, str], outcome: loadgen.Outcome) -> dict[str, float]:
