@@ -286,11 +286,6 @@ class Spawner:
             history = f"{history}_{secrets.token_hex(4)}"
             cleanups.append(lambda: server.leftovers.update(
                 mongo_databases_left=drop_mongo_database(history)))
-        if urls.state.startswith(("redis://", "rediss://")):
-            claim_redis_db(urls.state, run_id)
-            server.state_url = urls.state
-            cleanups.append(lambda: server.leftovers.update(
-                redis_keys_left=release_redis_db(urls.state, run_id)))
         stores = ["--bus-url", urls.bus, "--state-url", urls.state, "--history-url", history]
         common = [*stores, "--host", "127.0.0.1", "--port", "0"]
         if urls.bus.startswith("kafka://") and "--topic-prefix" in help_text("gateway"):
@@ -304,6 +299,15 @@ class Spawner:
             cleanups.append(lambda: server.leftovers.update(
                 kafka_topics_left=kafka_topics(urls.bus, delete=topics)))
             common += ["--topic-prefix", prefix]
+        if urls.state.startswith(("redis://", "rediss://")):
+            try:
+                claim_redis_db(urls.state, run_id)
+            except ServerError:
+                clean_up()
+                raise
+            server.state_url = urls.state
+            cleanups.append(lambda: server.leftovers.update(
+                redis_keys_left=release_redis_db(urls.state, run_id)))
         names = [f"game-service-{i + 1}" for i in range(topology.services)] + \
             [f"gateway-{i + 1}" for i in range(topology.gateways)]
         server.cores = place(names, self.cores)
