@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from blazing.bench import capacity, loadgen, procs, report, servers, stats
-from blazing.bench.scenarios import SCENARIOS
+from blazing.bench.scenarios import DISTRIBUTED_ONLY, SCENARIOS
 from blazing.bench.scenarios.common import WorkerSpec
 from blazing.bench.scenarios.play import DRIVERS
 from blazing.bench.scenarios.spec import merged
@@ -41,6 +41,10 @@ scenarios:
                server RSS per socket, connect rate, ping round trip under load
   churn        pairs connect, play, drop, reconnect and rejoin at --churn-rate/s:
                rejoin → room_state latency
+  reassign     (--mode distributed) paced games while the game services' partitions
+               move: a second game service starts (add) or one of two is killed with
+               SIGKILL (kill); how long the rooms whose partition moved pause (the
+               longest gap between two events of a room, p50 and max over rooms)
 
 examples:
   blazing bench --quick                              # ~1 minute, every scenario
@@ -48,6 +52,10 @@ examples:
   blazing bench --scenarios latency --game bigger_dice --seats 4
   blazing bench --scenarios games --game tic_tac_toe
   blazing bench --url ws://127.0.0.1:8000/ws/games --server-pid 1234 --secret S
+  blazing bench --mode distributed --scenarios games --gateways 1,2 --services 1,2 \
+      --baselines none --games 100 --think-ms 500     # the scale-out table
+  blazing bench --mode distributed --scenarios reassign --games 50 --think-ms 300 \
+      --duration 30 --baselines none                  # pauses when partitions move
 exit status: 0 all runs clean, 1 some run had errors, 2 bad setup, 130 interrupted
 """
 
@@ -84,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="blazing bench", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
-    add("--scenarios", type=_csv, default=list(SCENARIOS),
-        help="comma-separated: " + ",".join(SCENARIOS) + " (default: all)")
+    add("--scenarios", type=_csv, default=[s for s in SCENARIOS if s not in DISTRIBUTED_ONLY],
+        help="comma-separated: " + ",".join(SCENARIOS) + " (default: all but reassign, "
+        "which needs --mode distributed)")
     add("--repeat", type=int, default=None,
         help="runs of each case per target (default 3; 1 with --quick)")
     add("--quick", action="store_true",
@@ -161,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="churn: seconds of starting cycles (default 20)")
     sizes.add_argument("--churn-rolls", type=int, default=2,
                        help="churn: rolls played before the drop")
+    sizes.add_argument("--reassign", type=_csv, default=["add", "kill"],
+                       help="reassign: what moves the partitions, comma-separated cases: "
+                       "add (a second game service starts) and/or kill (one of two is "
+                       "killed with SIGKILL); default add,kill")
+    sizes.add_argument("--action-after", type=float, default=None,
+                       help="reassign: seconds into the window when it happens (default: a "
+                       "third of --duration)")
     sizes.add_argument("--workers", type=int, default=2,
                        help="load-generator processes for games and churn (default 2)")
     sizes.add_argument("--connect-concurrency", type=int, default=100,
@@ -213,6 +229,9 @@ def build_cases(args: argparse.Namespace) -> list[CaseSpec]:
     named = len(shapes) > 1 or shapes != [servers.Topology()]
     out: list[CaseSpec] = []
     for case in plain:
+        if case.topology is not None:  # a scenario that sets its own (reassign)
+            out.append(case)
+            continue
         for shape in shapes:
             assert shape is not None
             label = f"{case.label} · {shape.label}" if named else case.label
@@ -256,6 +275,20 @@ def _build_cases(args: argparse.Namespace) -> list[CaseSpec]:
                      "hold": args.hold, "concurrency": args.connect_concurrency,
                      "per_worker": args.per_worker},
                     workers, count / 200.0 + args.hold + 90))
+        elif name == "reassign":
+            think_ms = args.think_ms or 500.0
+            after = args.action_after if args.action_after is not None else args.duration / 3
+            count = args.games[0]
+            connect_time = count * (args.seats + args.spectators) / 200.0
+            for action in args.reassign:
+                cases.append(CaseSpec(
+                    f"reassign {action} · games {count}×{args.spectators}{which} think "
+                    f"exp(mean {think_ms:g} ms)", "reassign",
+                    {"games": count, "spectators": args.spectators, "duration": args.duration,
+                     "concurrency": args.connect_concurrency, "think_ms": think_ms,
+                     "seed": args.seed, "action": action, "action_after": after, **played},
+                    min(args.workers, count), args.duration + connect_time + 90,
+                    servers.Topology(args.gateways[0], 1 if action == "add" else 2)))
         elif name == "churn":
             cases.append(CaseSpec(
                 f"churn {args.churn_rate:g}/s", "churn",
@@ -281,6 +314,11 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None
         parser.error("--repeat must be at least 1")
     if not 1 <= args.per_worker <= MAX_PER_WORKER:
         parser.error(f"--per-worker must be 1..{MAX_PER_WORKER} (20,000 descriptors a process)")
+    if any(s in DISTRIBUTED_ONLY for s in args.scenarios) and args.mode != "distributed":
+        parser.error("--scenarios reassign needs --mode distributed")
+    bad_actions = [a for a in args.reassign if a not in ("add", "kill")]
+    if bad_actions or not args.reassign:
+        parser.error(f"--reassign takes add and/or kill, not {bad_actions}")
     if args.url and args.mode == "distributed":
         parser.error("--url and --mode distributed exclude each other")
     if args.server_pid and len(args.server_pid) != len(args.url):
@@ -322,7 +360,10 @@ class Bench:
             return servers.given(args.url, args.server_pid)
         if args.mode == "distributed":
             urls = servers.DistributedUrls(args.bus_url, args.state_url, args.history_url)
-            return self.spawner.distributed(self.secret, urls, args.server_arg,
+            extra = list(args.server_arg)
+            if case.scenario == "reassign":  # the services log their partitions at INFO
+                extra += ["--log-level", "INFO"]
+            return self.spawner.distributed(self.secret, urls, extra,
                                             case.topology or servers.Topology())
         return self.spawner.embedded(self.secret, args.server_arg)
 
@@ -371,6 +412,8 @@ class Bench:
                 out: dict[str, float] = {}
                 if server.metrics and name in scenario.window:
                     shots[name] = capacity.snapshot(server)
+                if case.scenario == "reassign":
+                    out.update(self.reassign(server, str(case.params["action"]), name))
                 rss = [procs.rss_kib(pid) for pid in server.measured_pids]
                 if rss and None not in rss:
                     out[f"rss_{name}_kib"] = sum(r for r in rss if r is not None)
@@ -421,6 +464,29 @@ class Bench:
         self.progress.line(f"  {label}: {headline}  errors {errors}")
         for text in texts[:3]:
             self.progress.line(f"      {text}")
+
+
+    def reassign(self, server: servers.Server, action: str, barrier: str) -> dict[str, float]:
+        """The reassign scenario's action at its barrier: start a second game service
+        (add) or SIGKILL the second of two (kill); the partitions that moved, as marks
+        ``moved_<partition>`` (add: those the new service was given, read at the end;
+        kill: those the killed one held)."""
+        victim = "game-service-2"
+        out: dict[str, float] = {}
+        if barrier == "action" and action == "add":
+            cores = self.spawner.cores
+            core = cores[len(server.cores) % len(cores)] if cores else None
+            out["action_at"] = time.monotonic()
+            self.spawner.add_game_service(server, self.secret, core)
+            out["action_done"] = time.monotonic()
+        elif barrier == "action" and action == "kill":
+            out.update({f"moved_{p}": 1.0 for p in servers.assigned_partitions(server, victim)})
+            index = [name for name, _ in server.metrics].index(victim)
+            out["action_at"] = out["action_done"] = time.monotonic()
+            server.processes[index].send_signal(signal.SIGKILL)
+        elif barrier == "window" and action == "add":
+            out.update({f"moved_{p}": 1.0 for p in servers.assigned_partitions(server, victim)})
+        return out
 
 
 def main(argv: list[str]) -> int:

@@ -53,6 +53,16 @@ METRICS: dict[str, Metric] = {
     "server_cpu_pct": Metric("server CPU", "% of a core", "lower"),
     "loadgen_cpu_pct": Metric("load generator CPU", "% of a core", "lower"),
     "other_cpu_pct": Metric("other processes CPU", "% of a core", "lower"),
+    "rooms_playing": Metric("rooms playing at the action", "", "higher"),
+    "partitions_moved": Metric("partitions moved", "", "lower"),
+    "rooms_moved": Metric("rooms whose partition moved", "", "lower"),
+    "action_s": Metric("action took", "s", "lower"),
+    "pause_moved_p50_ms": Metric("pause of moved rooms p50", "ms", "lower"),
+    "pause_moved_max_ms": Metric("pause of moved rooms max", "ms", "lower"),
+    "pause_kept_p50_ms": Metric("pause of other rooms p50", "ms", "lower"),
+    "pause_kept_max_ms": Metric("pause of other rooms max", "ms", "lower"),
+    "pause_before_p50_ms": Metric("longest gap before the action p50", "ms", "lower"),
+    "pause_before_max_ms": Metric("longest gap before the action max", "ms", "lower"),
     # distributed runs only (rows left out where no target has them)
     "redis_in_per_cmd": Metric("Redis bytes in per command", "B", "lower"),
     "redis_out_per_cmd": Metric("Redis bytes out per command", "B", "lower"),
@@ -82,6 +92,10 @@ TABLE_ROWS: dict[str, tuple[str, ...]] = {
     "churn": ("cycles_per_s", "connects_per_s", "rejoin_p50_us", "rejoin_p99_us",
               "rejoin_max_us", "connect_p99_us", "server_cpu_pct", "loadgen_cpu_pct",
               "other_cpu_pct", *STORE_ROWS),
+    "reassign": ("rolls_per_s", "rooms_playing", "partitions_moved", "rooms_moved", "action_s",
+                 "pause_moved_p50_ms", "pause_moved_max_ms", "pause_kept_p50_ms",
+                 "pause_kept_max_ms", "pause_before_p50_ms", "pause_before_max_ms",
+                 "rtt_p50_us", "rtt_p99_us", "server_cpu_pct", *STORE_ROWS),
 }
 
 # The figures drawn as bars in the chart and listed in the headline ratios.
@@ -90,6 +104,7 @@ HEADLINE: dict[str, tuple[str, ...]] = {
     "games": ("deliveries_per_s", "rtt_p99_us"),
     "connections": ("kib_per_conn", "connect_per_s", "ping_p99_us"),
     "churn": ("rejoin_p99_us",),
+    "reassign": ("pause_moved_max_ms",),
 }
 
 

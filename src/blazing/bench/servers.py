@@ -355,6 +355,20 @@ class Spawner:
         return name
 
 
+ASSIGNED = re.compile(r"kafka partitions assigned: \[([0-9, ]*)\]")
+
+
+def assigned_partitions(server: Server, name: str) -> list[int]:
+    """The partitions the process ``name`` of ``server`` was last given, from its log
+    (it logs them at INFO); none if it never said."""
+    for log in server.logs:
+        if log.stem.endswith("-" + name):
+            found = ASSIGNED.findall(log.read_text(errors="replace"))
+            if found:
+                return [int(p) for p in found[-1].split(",") if p.strip()]
+    return []
+
+
 def claim_redis_db(url: str, run_id: str) -> None:
     """Make the Redis database of ``url`` this run's: it must be empty (or hold only
     what an interrupted bench run left, recognised by its marker, which is flushed);
