@@ -518,15 +518,20 @@ def main(argv: list[str]) -> int:
         if not args.server_pid:
             notes.append("no --server-pid: the server's RSS is not measured")
     server_cores: list[int] = []
+    cases = build_cases(args)
     if args.mode == "distributed" and server_core is not None:
         server_cores = _server_cores(args, cpus, client_cores, server_core)
-        for shape in topologies(args):
-            assert shape is not None
+        shapes = dict.fromkeys(case.topology for case in cases if case.topology is not None)
+        for shape in shapes:
             names = [f"game-service-{i + 1}" for i in range(shape.services)] + \
                 [f"gateway-{i + 1}" for i in range(shape.gateways)]
             placed = servers.place(names, server_cores)
             shared = servers.sharing(placed, client_cores)
             where = ", ".join(f"{n} on core {c}" for n, c in placed.items())
+            if any(c.scenario == "reassign" and c.params["action"] == "add" for c in cases) \
+                    and shape.services == 1:
+                where += f" (reassign add: game-service-2 on core " \
+                    f"{server_cores[len(names) % len(server_cores)]})"
             notes.append(f"{shape.label}: {where}"
                          + (f" ({'; '.join(shared)}: this machine has {len(cpus)} cores)"
                             if shared else ""))
@@ -534,10 +539,11 @@ def main(argv: list[str]) -> int:
         notes.append(f"state: Redis database {args.state_url} claimed per run (empty) and "
                      "flushed after; Kafka topics and a Mongo database of each run's own, "
                      "deleted after (keys, topics and databases left: rows below)")
-    if args.think_ms and "games" in args.scenarios:
-        notes.append(f"games: think times exponential with mean {args.think_ms:g} ms "
-                     f"(Poisson-like moves), seed {args.seed}")
-    cases = build_cases(args)
+    for paced in ("games", "reassign"):
+        mean = args.think_ms or (500.0 if paced == "reassign" else 0.0)
+        if mean and paced in args.scenarios:
+            notes.append(f"{paced}: think times exponential with mean {mean:g} ms "
+                         f"(Poisson-like moves), seed {args.seed}")
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                 if k != "secret"}
     collector = report.Collector(report.machine_info(), settings, notes)
