@@ -297,10 +297,9 @@ def table(document: dict[str, Any]) -> str:
                 header.append("ratio")
         rows: list[list[str]] = [header]
         for key in TABLE_ROWS.get(case["scenario"], ()):
-            if key in OPTIONAL_ROWS and all(
-                    (targets[n]["summary"].get(key) or {}).get("median") is None
-                    for n in names):
-                continue
+            if key in OPTIONAL_ROWS and not any(
+                    key in run["metrics"] for n in names for run in targets[n]["runs"]):
+                continue  # not measured (e.g. not distributed); NaN ones show as "–"
             metric = METRICS[key]
             row = [f"{metric.label} ({metric.unit})" if metric.unit else metric.label]
             for name in names:
