@@ -6,8 +6,8 @@ Redis connections and the history store add what they do to the tally of the
 command being handled; :func:`metered` runs the handling coroutine, adds the CPU
 time of each of its steps (``time.thread_time`` around each resumption, so the
 other tasks that run while it waits are not charged to it), and when the handling
-ends flushes the tally to the ``blazing_command_*`` counters in one go (a few
-``inc`` calls per command, label children looked up once per type). Work done
+ends adds the tally to the totals of its (process, type): plain numbers, no lock,
+reported as the ``blazing_command_*`` counters when /metrics is scraped. Work done
 outside any command (timers, outbox resends, heartbeats) is counted under the
 type ``(none)``.
 
@@ -18,11 +18,13 @@ writer count bytes (each write of a command or a pipeline is one round trip).
 
 import asyncio
 import time
-from collections.abc import Awaitable, Coroutine, Generator
+from collections.abc import Awaitable, Coroutine, Generator, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
-from functools import cache
 from typing import Any, TypeVar
+
+from prometheus_client import REGISTRY, Metric
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from blazing import metrics
 
@@ -34,73 +36,79 @@ NONE = "(none)"  # work outside the handling of a command
 UNPUBLISHED = "(unpublished)"  # gateway frames that publish nothing (auth, ping, refusals)
 
 
-@dataclass(frozen=True, slots=True)
-class Children:
-    """The label children of one (process, type), looked up once."""
+class Totals:
+    """What every command of one (process, type) cost so far, in plain numbers."""
 
-    commands: Any
-    cpu: Any
-    bus_messages: Any
-    bus_bytes: Any
-    store_calls: Any
-    store_sent: Any
-    store_received: Any
-    history_writes: Any
+    __slots__ = ("bus_bytes", "bus_messages", "commands", "cpu", "history_writes",
+                 "store_calls", "store_received", "store_sent")
+
+    def __init__(self) -> None:
+        self.commands = self.bus_messages = self.bus_bytes = 0
+        self.store_calls = self.store_sent = self.store_received = 0
+        self.history_writes = 0
+        self.cpu = 0.0
 
 
-@cache
-def children(process: str, command_type: str) -> Children:
-    return Children(
-        commands=metrics.COMMAND_HANDLED.labels(process, command_type),
-        cpu=metrics.COMMAND_CPU.labels(process, command_type),
-        bus_messages=metrics.COMMAND_BUS_MESSAGES.labels(process, command_type),
-        bus_bytes=metrics.COMMAND_BUS_BYTES.labels(process, command_type),
-        store_calls=metrics.COMMAND_STORE_CALLS.labels(process, command_type),
-        store_sent=metrics.COMMAND_STORE_BYTES.labels(process, command_type, "sent"),
-        store_received=metrics.COMMAND_STORE_BYTES.labels(process, command_type, "received"),
-        history_writes=metrics.COMMAND_HISTORY_WRITES.labels(process, command_type),
-    )
+_totals: dict[tuple[str, str], Totals] = {}
+
+
+def totals(process: str, command_type: str) -> Totals:
+    """The totals of (``process``, ``command_type``), made on first use."""
+    key = (process, command_type)
+    found = _totals.get(key)
+    if found is None:
+        found = _totals[key] = Totals()
+    return found
+
+
+class _Collector(Collector):
+    """Reports the totals as the ``blazing_command_*`` counters (metrics.PER_COMMAND)."""
+
+    def collect(self) -> Iterator[Metric]:
+        families: dict[str, CounterMetricFamily] = {}
+        for field, (name, documentation, extra) in metrics.PER_COMMAND.items():
+            family = families.get(name)
+            if family is None:
+                labels = ["process", "type", *(["direction"] if extra else [])]
+                family = families[name] = CounterMetricFamily(name, documentation,
+                                                              labels=labels)
+            for (process, kind), kept in list(_totals.items()):
+                family.add_metric([process, kind, *extra], getattr(kept, field))
+        yield from families.values()
+
+
+REGISTRY.register(_Collector())
 
 
 class Tally:
     """What the handling of one command did so far (plain numbers: no lock, no lookup).
     Once flushed, late additions (a task the handling started and that outlived it) go
-    straight to the counters."""
+    straight to the totals."""
 
-    __slots__ = ("bus_bytes", "bus_messages", "cpu", "flushed", "history_writes", "process",
+    __slots__ = ("bus_bytes", "bus_messages", "cpu_ns", "flushed", "history_writes", "process",
                  "store_calls", "store_received", "store_sent", "type")
 
     def __init__(self, process: str, command_type: str | None = None) -> None:
         self.process = process
         self.type = command_type
-        self.cpu = 0.0
+        self.cpu_ns = 0
         self.bus_messages = self.bus_bytes = 0
         self.store_calls = self.store_sent = self.store_received = 0
         self.history_writes = 0
         self.flushed = False
 
     def flush(self, *, count: bool) -> None:
-        """Add everything to the counters (``count``: and one command)."""
-        kids = children(self.process, self.type or UNPUBLISHED)
+        """Add everything to the totals (``count``: and one command), once."""
+        kept = totals(self.process, self.type or UNPUBLISHED)
         if count:
-            kids.commands.inc()
-        if self.cpu:
-            kids.cpu.inc(self.cpu)
-        if self.bus_messages:
-            kids.bus_messages.inc(self.bus_messages)
-            kids.bus_bytes.inc(self.bus_bytes)
-        if self.store_calls:
-            kids.store_calls.inc(self.store_calls)
-        if self.store_sent:
-            kids.store_sent.inc(self.store_sent)
-        if self.store_received:
-            kids.store_received.inc(self.store_received)
-        if self.history_writes:
-            kids.history_writes.inc(self.history_writes)
-        self.cpu = 0.0
-        self.bus_messages = self.bus_bytes = 0
-        self.store_calls = self.store_sent = self.store_received = 0
-        self.history_writes = 0
+            kept.commands += 1
+        kept.cpu += self.cpu_ns / 1e9
+        kept.bus_messages += self.bus_messages
+        kept.bus_bytes += self.bus_bytes
+        kept.store_calls += self.store_calls
+        kept.store_sent += self.store_sent
+        kept.store_received += self.store_received
+        kept.history_writes += self.history_writes
         self.flushed = True
 
 
@@ -124,45 +132,38 @@ def name_command(command_type: str) -> None:
         tally.type = command_type
 
 
-def _tally() -> Tally:
+def _sink() -> "Tally | Totals":
+    """Where traffic goes now: the tally of the command being handled, else (outside any
+    command, or after its handling ended) the totals straight away."""
     tally = _current.get()
     if tally is None:
-        tally = Tally(_process[0], NONE)
-        tally.flushed = True  # nothing will flush it: count at once
+        return totals(_process[0], NONE)
+    if tally.flushed:
+        return totals(tally.process, tally.type or UNPUBLISHED)
     return tally
 
 
 def bus_published(messages: int, size: int) -> None:
     """The bus handed ``messages`` messages of ``size`` bytes in all to the broker."""
-    tally = _tally()
-    tally.bus_messages += messages
-    tally.bus_bytes += size
-    if tally.flushed:
-        tally.flush(count=False)
+    sink = _sink()
+    sink.bus_messages += messages
+    sink.bus_bytes += size
 
 
 def store_call(sent: int) -> None:
     """One request (a command or a pipeline) of ``sent`` bytes written to Redis."""
-    tally = _tally()
-    tally.store_calls += 1
-    tally.store_sent += sent
-    if tally.flushed:
-        tally.flush(count=False)
+    sink = _sink()
+    sink.store_calls += 1
+    sink.store_sent += sent
 
 
 def store_received(size: int) -> None:
-    tally = _tally()
-    tally.store_received += size
-    if tally.flushed:
-        tally.flush(count=False)
+    _sink().store_received += size
 
 
 def history_written() -> None:
     """One game record written to the history store."""
-    tally = _tally()
-    tally.history_writes += 1
-    if tally.flushed:
-        tally.flush(count=False)
+    _sink().history_writes += 1
 
 
 _EVENT_TYPE = b'"event_type":"'
@@ -184,45 +185,47 @@ async def metered(process: str, work: Coroutine[Any, Any, T],
                   command_type: str | None = None) -> T:
     """Run ``work`` as the handling of one command: its CPU and traffic are counted
     under ``command_type`` (or the type :func:`name_command` gives it meanwhile)."""
-    tally = Tally(process, command_type)
-    token = _current.set(tally)
-    try:
-        return await _Stepped(work, tally)
-    finally:
-        _current.reset(token)
-        tally.flush(count=True)
+    return await _Metered(process, work, command_type)
 
 
-class _Stepped(Awaitable[T]):
-    """Drives a coroutine step by step, adding each step's thread CPU time to a tally."""
+class _Metered(Awaitable[T]):
+    """Drives a coroutine step by step with its tally in the context, adding each
+    step's thread CPU time (one generator, no extra coroutine: this is the hot path)."""
 
-    __slots__ = ("_coro", "_tally")
+    __slots__ = ("_coro", "_process", "_type")
 
-    def __init__(self, coro: Coroutine[Any, Any, T], tally: Tally) -> None:
-        self._coro, self._tally = coro, tally
+    def __init__(self, process: str, coro: Coroutine[Any, Any, T],
+                 command_type: str | None) -> None:
+        self._process, self._coro, self._type = process, coro, command_type
 
     def __await__(self) -> Generator[Any, Any, T]:
-        coro, tally, clock = self._coro, self._tally, time.thread_time
+        coro, clock = self._coro, time.thread_time_ns
+        tally = Tally(self._process, self._type)
+        token = _current.set(tally)
         value: Any = None
         error: BaseException | None = None
-        while True:
-            began = clock()
-            try:
-                signal = coro.send(value) if error is None else coro.throw(error)
-            except StopIteration as done:
-                tally.cpu += clock() - began
-                return done.value  # type: ignore[no-any-return]
-            except BaseException:
-                tally.cpu += clock() - began
-                raise
-            tally.cpu += clock() - began
-            try:
-                value, error = (yield signal), None
-            except GeneratorExit:
-                coro.close()
-                raise
-            except BaseException as exc:  # cancellation, thrown in while suspended
-                value, error = None, exc
+        try:
+            while True:
+                began = clock()
+                try:
+                    signal = coro.send(value) if error is None else coro.throw(error)
+                except StopIteration as done:
+                    tally.cpu_ns += clock() - began
+                    return done.value  # type: ignore[no-any-return]
+                except BaseException:
+                    tally.cpu_ns += clock() - began
+                    raise
+                tally.cpu_ns += clock() - began
+                try:
+                    value, error = (yield signal), None
+                except GeneratorExit:
+                    coro.close()
+                    raise
+                except BaseException as exc:  # cancellation, thrown in while suspended
+                    value, error = None, exc
+        finally:
+            _current.reset(token)
+            tally.flush(count=True)
 
 
 # --- Redis (redis-py asyncio), metered from outside the state module ------------------
