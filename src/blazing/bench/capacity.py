@@ -189,9 +189,14 @@ def table(label: str, capacity: dict[str, Any]) -> str:
     """The capacity table of one case."""
     from blazing.bench.report import number
 
+    def cell(value: float | None) -> str:
+        if value is not None and 0 < abs(value) < 0.1:
+            return f"{value:.4f}"  # e.g. history writes: one per game
+        return number(value)
+
     rows = [["type", *[heading for _, heading in COLUMNS]]]
     for kind, figures in capacity["per_type"].items():
-        rows.append([kind, *[number(figures.get(key)) for key, _ in COLUMNS]])
+        rows.append([kind, *[cell(figures.get(key)) for key, _ in COLUMNS]])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"\ncapacity: {label}  (per command of each type, over the measured window; "
              "the last row: everything, background work included, per accepted command)"]
