@@ -63,6 +63,32 @@ OUTBOX_REPUBLISHED = Counter(
     "blazing_outbox_republished_total",
     "Room events sent again from the outbox because their first publish was not confirmed")
 
+# What each command type costs, per process role (``process``: gateway or game-service)
+# and command ``type``: blazing.accounting keeps the totals in plain numbers (no lock on
+# the hot path) and reports them through a collector when /metrics is scraped. Type
+# "(none)" is work outside any command (timers, outbox resends, heartbeats, history
+# writes), "(unpublished)" gateway frames that publish nothing (auth, ping, refusals).
+# field of accounting.Totals -> (counter name without _total, help, extra labels)
+PER_COMMAND: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "commands": ("blazing_command_handled",
+                 "Commands handled (a gateway: frames; a game service: commands)", ()),
+    "cpu": ("blazing_command_cpu_seconds",
+            "Thread CPU time spent handling commands (the handler's own steps, not the "
+            "socket I/O around it nor other tasks meanwhile)", ()),
+    "bus_messages": ("blazing_command_bus_messages",
+                     "Messages handed to the Kafka producer", ()),
+    "bus_bytes": ("blazing_command_bus_bytes",
+                  "Key and value bytes handed to the Kafka producer", ()),
+    "store_calls": ("blazing_command_store_calls",
+                    "Round trips to Redis (a command, a script or a pipeline each)", ()),
+    "store_sent": ("blazing_command_store_bytes", "Bytes sent to and received from Redis",
+                   ("sent",)),
+    "store_received": ("blazing_command_store_bytes", "Bytes sent to and received from Redis",
+                       ("received",)),
+    "history_writes": ("blazing_command_history_writes",
+                       "Game records written to the history store", ()),
+}
+
 
 @cache
 def commands_of(command_type: str) -> Counter:

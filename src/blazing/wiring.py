@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 
+from blazing import accounting
 from blazing.bus.base import Bus
 from blazing.errors import ConfigError
 from blazing.games.base import RandomRng, Rng
@@ -103,6 +104,7 @@ def open_state(url: str, clock: Clock) -> tuple[RoomStore, PresenceStore]:
         with _driver_of("STATE_URL", scheme):
             from blazing.state.redis import RedisPresence, RedisRoomStore
 
+        accounting.meter_redis()  # round trips and bytes per command type (/metrics)
         # Redis keeps real time for TTLs, so the clock is not used here.
         return RedisRoomStore(url), RedisPresence(url)
     raise ConfigError(f"unsupported STATE_URL {url!r} (sqlite:///path.db, memory://, "
@@ -274,9 +276,17 @@ def _auth(settings: Settings, *, single_process: bool) -> tuple[TokenVerifier, D
     return verifier, DevLogin(dev_secret) if dev_secret else None
 
 
+class MeteredGameService(GameService):
+    """The game service with each command's CPU and traffic counted by its type."""
+
+    async def handle(self, data: bytes) -> None:
+        await accounting.metered(accounting.GAME_SERVICE, super().handle(data),
+                                 accounting.command_type_of(data))
+
+
 def _service(backends: Backends, settings: Settings, rng: Rng | None,
              clock: Clock, liveness: Liveness) -> GameService:
-    return GameService(
+    return MeteredGameService(
         bus=backends.bus, store=backends.store, history=backends.history,
         presence=backends.presence, rng=rng or RandomRng.secure(), clock=clock,
         liveness=liveness,
@@ -355,6 +365,7 @@ async def gateway_only(settings: Settings, *,
                        liveness: Liveness | None = None) -> AsyncIterator[Running]:
     """A gateway of the distributed mode: sockets, HTTP and the history API."""
     liveness = liveness or Liveness()
+    accounting.set_process(accounting.GATEWAY)
     async with AsyncExitStack() as stack:
         # A gateway restarted under its GATEWAY_ID rejoins its event group at once.
         backends = await _open_backends(stack, settings, utc_now, settings.gateway_id)
@@ -368,6 +379,7 @@ async def game_service_only(settings: Settings, *, rng: Rng | None = None,
                             liveness: Liveness | None = None) -> AsyncIterator[Running]:
     """A game service of the distributed mode, with /healthz, /readyz and /metrics."""
     liveness = liveness or Liveness()
+    accounting.set_process(accounting.GAME_SERVICE)
     async with AsyncExitStack() as stack:
         backends = await _open_backends(stack, settings, clock)
         service = await stack.enter_async_context(

@@ -182,3 +182,11 @@ def test_several_urls_share_the_load(tmp_path: Path) -> None:
         for process, _ in servers:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_reassign_needs_the_distributed_mode_and_help_says_how_play_is_paced() -> None:
+    done = run_bench("--scenarios", "reassign", timeout=30)
+    assert done.returncode == 2
+    assert "needs --mode distributed" in done.stderr
+    usage = " ".join(run_bench("--help", timeout=30).stdout.split())
+    assert "exponential distribution" in usage and "--gateways" in usage

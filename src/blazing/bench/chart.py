@@ -50,7 +50,8 @@ def _throughput_panel(axis: Any, cases: list[dict[str, Any]]) -> bool:
     groups: list[tuple[str, dict[str, dict[str, float]]]] = []
     for case in cases:
         key = {"games": "deliveries_per_s", "churn": "cycles_per_s",
-               "connections": "connect_per_s", "latency": "rolls_per_s"}[case["scenario"]]
+               "connections": "connect_per_s", "latency": "rolls_per_s",
+               "reassign": "rolls_per_s"}[case["scenario"]]
         values = {t: d["summary"][key] for t, d in case["targets"].items()
                   if d["summary"].get(key, {}).get("median") is not None}
         if values:

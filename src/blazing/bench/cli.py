@@ -21,8 +21,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from blazing.bench import loadgen, procs, report, servers, stats
-from blazing.bench.scenarios import SCENARIOS
+from blazing.bench import capacity, loadgen, procs, report, servers, stats
+from blazing.bench.scenarios import DISTRIBUTED_ONLY, SCENARIOS
 from blazing.bench.scenarios.common import WorkerSpec
 from blazing.bench.scenarios.play import DRIVERS
 from blazing.bench.scenarios.spec import merged
@@ -41,6 +41,10 @@ scenarios:
                server RSS per socket, connect rate, ping round trip under load
   churn        pairs connect, play, drop, reconnect and rejoin at --churn-rate/s:
                rejoin → room_state latency
+  reassign     (--mode distributed) paced games while the game services' partitions
+               move: a second game service starts (add) or one of two is killed with
+               SIGKILL (kill); how long the rooms whose partition moved pause (the
+               longest gap between two events of a room, p50 and max over rooms)
 
 examples:
   blazing bench --quick                              # ~1 minute, every scenario
@@ -48,6 +52,10 @@ examples:
   blazing bench --scenarios latency --game bigger_dice --seats 4
   blazing bench --scenarios games --game tic_tac_toe
   blazing bench --url ws://127.0.0.1:8000/ws/games --server-pid 1234 --secret S
+  blazing bench --mode distributed --scenarios games --gateways 1,2 --services 1,2 \
+      --baselines none --games 100 --think-ms 500     # the scale-out table
+  blazing bench --mode distributed --scenarios reassign --games 50 --think-ms 300 \
+      --duration 30 --baselines none                  # pauses when partitions move
 exit status: 0 all runs clean, 1 some run had errors, 2 bad setup, 130 interrupted
 """
 
@@ -62,6 +70,7 @@ class CaseSpec:
     params: dict[str, Any]
     workers: int
     deadline_s: float
+    topology: servers.Topology | None = None  # distributed: processes of each kind
 
 
 def _csv(text: str) -> list[str]:
@@ -83,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="blazing bench", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
-    add("--scenarios", type=_csv, default=list(SCENARIOS),
-        help="comma-separated: " + ",".join(SCENARIOS) + " (default: all)")
+    add("--scenarios", type=_csv, default=[s for s in SCENARIOS if s not in DISTRIBUTED_ONLY],
+        help="comma-separated: " + ",".join(SCENARIOS) + " (default: all but reassign, "
+        "which needs --mode distributed)")
     add("--repeat", type=int, default=None,
         help="runs of each case per target (default 3; 1 with --quick)")
     add("--quick", action="store_true",
@@ -110,7 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--bus-url", default=servers.DEFAULT_BUS_URL,
                         help="distributed mode: bus URL")
     target.add_argument("--state-url", default=servers.DEFAULT_STATE_URL,
-                        help="distributed mode: state URL")
+                        help="distributed mode: state URL (default "
+                        f"{servers.DEFAULT_STATE_URL}); the bench claims that Redis database "
+                        "for each run (it must be empty) and flushes it after")
+    target.add_argument("--gateways", type=_ints, default=[1],
+                        help="distributed mode: gateways to start, comma-separated cases "
+                        "(e.g. 1,2; clients are spread over them)")
+    target.add_argument("--services", type=_ints, default=[1],
+                        help="distributed mode: game services to start, comma-separated "
+                        "cases (e.g. 1,2); with --gateways, every combination is a case of "
+                        "the scale-out table")
     target.add_argument("--history-url", default=servers.DEFAULT_HISTORY_URL,
                         help="distributed mode: history URL")
     target.add_argument("--server-arg", action="append", default=[],
@@ -128,9 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="games: concurrent games, comma-separated cases (default 100,500)")
     sizes.add_argument("--spectators", type=int, default=1, help="games: spectators per game")
     sizes.add_argument("--think-ms", type=float, default=0.0,
-                       help="games: a player waits this long on its turn before rolling "
-                       "(0: at once, a closed loop that measures the ceiling; ~500–1000 "
-                       "is a human pace, measuring latency at that load)")
+                       help="games: mean think time of a player on its turn before moving; "
+                       "each think time is drawn from an exponential distribution with "
+                       "this mean (Poisson-like arrivals; seeded by --seed, so runs are "
+                       "reproducible). 0: at once, a closed loop that measures the "
+                       "ceiling; ~500–1000 is a human pace, measuring latency at that load")
+    sizes.add_argument("--seed", type=int, default=1,
+                       help="games: seed of the think-time RNGs (one per table; default 1)")
     sizes.add_argument("--duration", type=float, default=None,
                        help="games: measurement window in seconds (default 15)")
     sizes.add_argument("--connections", type=_ints, default=None,
@@ -147,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="churn: seconds of starting cycles (default 20)")
     sizes.add_argument("--churn-rolls", type=int, default=2,
                        help="churn: rolls played before the drop")
+    sizes.add_argument("--reassign", type=_csv, default=["add", "kill"],
+                       help="reassign: what moves the partitions, comma-separated cases: "
+                       "add (a second game service starts) and/or kill (one of two is "
+                       "killed with SIGKILL); default add,kill")
+    sizes.add_argument("--action-after", type=float, default=None,
+                       help="reassign: seconds into the window when it happens (default: a "
+                       "third of --duration)")
     sizes.add_argument("--workers", type=int, default=2,
                        help="load-generator processes for games and churn (default 2)")
     sizes.add_argument("--connect-concurrency", type=int, default=100,
@@ -160,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     pins.add_argument("--no-pin", action="store_true",
                       help="do not pin the server (taskset) or the load generator")
     pins.add_argument("--server-core", type=int, default=0, help="server's core (default 0)")
+    pins.add_argument("--server-cores", type=_csv, default=None,
+                      help="distributed mode: cores for the server processes, one each while "
+                      "there are enough, then shared (default: every core but the load "
+                      "generator's, else the server core)")
     pins.add_argument("--client-core", type=int, default=1,
                       help="load generator's core (default 1)")
     return parser
@@ -181,7 +215,37 @@ def _defaults(args: argparse.Namespace) -> None:
         args.seats = 2
 
 
+def topologies(args: argparse.Namespace) -> list[servers.Topology | None]:
+    if args.mode != "distributed":
+        return [None]
+    return [servers.Topology(g, s) for g in args.gateways for s in args.services]
+
+
 def build_cases(args: argparse.Namespace) -> list[CaseSpec]:
+    plain = _build_cases(args)
+    shapes = topologies(args)
+    if shapes == [None]:
+        return plain
+    named = len(shapes) > 1 or shapes != [servers.Topology()]
+    out: list[CaseSpec] = []
+    for case in plain:
+        if case.topology is not None:  # a scenario that sets its own (reassign)
+            out.append(case)
+            continue
+        for shape in shapes:
+            assert shape is not None
+            label = f"{case.label} · {shape.label}" if named else case.label
+            # at least one worker per gateway, so that every gateway carries load
+            workers = max(case.workers, shape.gateways) if case.scenario != "latency" \
+                else case.workers
+            out.append(CaseSpec(label, case.scenario, {**case.params,
+                                                       "gateways": shape.gateways,
+                                                       "services": shape.services},
+                                workers, case.deadline_s, shape))
+    return out
+
+
+def _build_cases(args: argparse.Namespace) -> list[CaseSpec]:
     cases: list[CaseSpec] = []
     for name in args.scenarios:
         played = {"game": args.game, "seats": args.seats}
@@ -195,12 +259,12 @@ def build_cases(args: argparse.Namespace) -> list[CaseSpec]:
         elif name == "games":
             for count in args.games:
                 connect_time = count * (args.seats + args.spectators) / 200.0
-                paced = f" think {args.think_ms:g} ms" if args.think_ms else ""
+                paced = f" think exp(mean {args.think_ms:g} ms)" if args.think_ms else ""
                 cases.append(CaseSpec(
                     f"games {count}×{args.spectators}{which}{paced}", "games",
                     {"games": count, "spectators": args.spectators, "duration": args.duration,
                      "concurrency": args.connect_concurrency, "max_games_per_table": 100_000,
-                     "think_ms": args.think_ms, **played},
+                     "think_ms": args.think_ms, "seed": args.seed, **played},
                     min(args.workers, count), args.duration + connect_time + 60))
         elif name == "connections":
             for count in args.connections:
@@ -211,6 +275,20 @@ def build_cases(args: argparse.Namespace) -> list[CaseSpec]:
                      "hold": args.hold, "concurrency": args.connect_concurrency,
                      "per_worker": args.per_worker},
                     workers, count / 200.0 + args.hold + 90))
+        elif name == "reassign":
+            think_ms = args.think_ms or 500.0
+            after = args.action_after if args.action_after is not None else args.duration / 3
+            count = args.games[0]
+            connect_time = count * (args.seats + args.spectators) / 200.0
+            for action in args.reassign:
+                cases.append(CaseSpec(
+                    f"reassign {action} · games {count}×{args.spectators}{which} think "
+                    f"exp(mean {think_ms:g} ms)", "reassign",
+                    {"games": count, "spectators": args.spectators, "duration": args.duration,
+                     "concurrency": args.connect_concurrency, "think_ms": think_ms,
+                     "seed": args.seed, "action": action, "action_after": after, **played},
+                    min(args.workers, count), args.duration + connect_time + 90,
+                    servers.Topology(args.gateways[0], 1 if action == "add" else 2)))
         elif name == "churn":
             cases.append(CaseSpec(
                 f"churn {args.churn_rate:g}/s", "churn",
@@ -236,6 +314,11 @@ def _validate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None
         parser.error("--repeat must be at least 1")
     if not 1 <= args.per_worker <= MAX_PER_WORKER:
         parser.error(f"--per-worker must be 1..{MAX_PER_WORKER} (20,000 descriptors a process)")
+    if any(s in DISTRIBUTED_ONLY for s in args.scenarios) and args.mode != "distributed":
+        parser.error("--scenarios reassign needs --mode distributed")
+    bad_actions = [a for a in args.reassign if a not in ("add", "kill")]
+    if bad_actions or not args.reassign:
+        parser.error(f"--reassign takes add and/or kill, not {bad_actions}")
     if args.url and args.mode == "distributed":
         parser.error("--url and --mode distributed exclude each other")
     if args.server_pid and len(args.server_pid) != len(args.url):
@@ -268,7 +351,7 @@ class Bench:
         self.runs = 0
         self.rng = random.Random()
 
-    def start(self, target: str) -> servers.Server:
+    def start(self, target: str, case: CaseSpec) -> servers.Server:
         args = self.args
         if target != "blazing":
             assert self.baseline_dir is not None
@@ -277,7 +360,11 @@ class Bench:
             return servers.given(args.url, args.server_pid)
         if args.mode == "distributed":
             urls = servers.DistributedUrls(args.bus_url, args.state_url, args.history_url)
-            return self.spawner.distributed(self.secret, urls, args.server_arg)
+            extra = list(args.server_arg)
+            if case.scenario == "reassign":  # the services log their partitions at INFO
+                extra += ["--log-level", "INFO"]
+            return self.spawner.distributed(self.secret, urls, extra,
+                                            case.topology or servers.Topology())
         return self.spawner.embedded(self.secret, args.server_arg)
 
     def specs(self, case: CaseSpec, server: servers.Server) -> list[WorkerSpec]:
@@ -306,7 +393,7 @@ class Bench:
         self.progress.start(label)
         began = time.monotonic()
         try:
-            server = self.start(target)
+            server = self.start(target, case)
         except servers.ServerError as exc:
             if target == "blazing":
                 raise  # nothing to measure
@@ -315,11 +402,18 @@ class Bench:
                 repeat, {}, 1, [f"did not start: {exc}"[:2000]], {}, 0.0))
             return
         server_info: dict[str, Any] = {"pid": server.pid, "port": server.port}
+        if server.cores:
+            server_info["cores"] = dict(server.cores)
+        shots: dict[str, capacity.Snapshot] = {}
         try:
             pids = [p.pid for p in server.processes] or server.measured_pids
 
             def hook(name: str) -> dict[str, float]:
                 out: dict[str, float] = {}
+                if server.metrics and name in scenario.window:
+                    shots[name] = capacity.snapshot(server)
+                if case.scenario == "reassign":
+                    out.update(self.reassign(server, str(case.params["action"]), name))
                 rss = [procs.rss_kib(pid) for pid in server.measured_pids]
                 if rss and None not in rss:
                     out[f"rss_{name}_kib"] = sum(r for r in rss if r is not None)
@@ -344,6 +438,11 @@ class Bench:
             if server.processes:
                 self.spawner.stop(server)
         results = outcome.results
+        details: dict[str, Any] = {}
+        if len(shots) == 2:
+            details["capacity"] = capacity.measure(*(shots[n] for n in scenario.window))
+        if server.leftovers:
+            details["leftovers"] = dict(server.leftovers)
         try:
             metrics = scenario.summarize(results, outcome.marks)
         except (KeyError, ValueError) as exc:
@@ -352,16 +451,42 @@ class Bench:
             results[0].errors += 1
         metrics.update({k: v for k, v in outcome.marks.items() if k.startswith("rss_")})
         metrics.update(cpu_use(scenario.window, outcome))
+        metrics.update(details.get("capacity", {}).get("store_per_command", {}))
+        metrics.update(details.get("leftovers", {}))
         errors = sum(r.errors for r in results)
         texts = [t for r in results for t in r.error_texts][:20]
         cdf = {series: stats.cdf(merged(results, series)) for series in scenario.cdf_series}
         report_case.runs.setdefault(target, []).append(report.Run(
-            repeat, metrics, errors, texts, cdf, time.monotonic() - began, server_info))
+            repeat, metrics, errors, texts, cdf, time.monotonic() - began, server_info,
+            details))
         headline = "  ".join(f"{report.METRICS[k].label} {report.number(metrics.get(k))}"
                              for k in report.HEADLINE[case.scenario])
         self.progress.line(f"  {label}: {headline}  errors {errors}")
         for text in texts[:3]:
             self.progress.line(f"      {text}")
+
+
+    def reassign(self, server: servers.Server, action: str, barrier: str) -> dict[str, float]:
+        """The reassign scenario's action at its barrier: start a second game service
+        (add) or SIGKILL the second of two (kill); the partitions that moved, as marks
+        ``moved_<partition>`` (add: those the new service was given, read at the end;
+        kill: those the killed one held)."""
+        victim = "game-service-2"
+        out: dict[str, float] = {}
+        if barrier == "action" and action == "add":
+            cores = self.spawner.cores
+            core = cores[len(server.cores) % len(cores)] if cores else None
+            out["action_at"] = time.monotonic()
+            self.spawner.add_game_service(server, self.secret, core)
+            out["action_done"] = time.monotonic()
+        elif barrier == "action" and action == "kill":
+            out.update({f"moved_{p}": 1.0 for p in servers.assigned_partitions(server, victim)})
+            index = [name for name, _ in server.metrics].index(victim)
+            out["action_at"] = out["action_done"] = time.monotonic()
+            server.processes[index].send_signal(signal.SIGKILL)
+        elif barrier == "window" and action == "add":
+            out.update({f"moved_{p}": 1.0 for p in servers.assigned_partitions(server, victim)})
+        return out
 
 
 def main(argv: list[str]) -> int:
@@ -392,9 +517,33 @@ def main(argv: list[str]) -> int:
         notes.append(f"target: {', '.join(args.url)} (not spawned; its limits are its own)")
         if not args.server_pid:
             notes.append("no --server-pid: the server's RSS is not measured")
-    elif args.mode == "distributed" and server_core is not None:
-        notes.append("distributed: gateway and game service both pinned to the server core")
+    server_cores: list[int] = []
     cases = build_cases(args)
+    if args.mode == "distributed" and server_core is not None:
+        server_cores = _server_cores(args, cpus, client_cores, server_core)
+        shapes = dict.fromkeys(case.topology for case in cases if case.topology is not None)
+        for shape in shapes:
+            names = [f"game-service-{i + 1}" for i in range(shape.services)] + \
+                [f"gateway-{i + 1}" for i in range(shape.gateways)]
+            placed = servers.place(names, server_cores)
+            shared = servers.sharing(placed, client_cores)
+            where = ", ".join(f"{n} on core {c}" for n, c in placed.items())
+            if any(c.scenario == "reassign" and c.params["action"] == "add" for c in cases) \
+                    and shape.services == 1:
+                where += f" (reassign add: game-service-2 on core " \
+                    f"{server_cores[len(names) % len(server_cores)]})"
+            notes.append(f"{shape.label}: {where}"
+                         + (f" ({'; '.join(shared)}: this machine has {len(cpus)} cores)"
+                            if shared else ""))
+    if args.mode == "distributed":
+        notes.append(f"state: Redis database {args.state_url} claimed per run (empty) and "
+                     "flushed after; Kafka topics and a Mongo database of each run's own, "
+                     "deleted after (keys, topics and databases left: rows below)")
+    for paced in ("games", "reassign"):
+        mean = args.think_ms or (500.0 if paced == "reassign" else 0.0)
+        if mean and paced in args.scenarios:
+            notes.append(f"{paced}: think times exponential with mean {mean:g} ms "
+                         f"(Poisson-like moves), seed {args.seed}")
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                 if k != "secret"}
     collector = report.Collector(report.machine_info(), settings, notes)
@@ -406,7 +555,7 @@ def main(argv: list[str]) -> int:
                                                                       signal.SIGTERM)}
     status = 0
     try:
-        with servers.Spawner(log_dir, server_core) as spawner:
+        with servers.Spawner(log_dir, server_core, server_cores or None) as spawner:
             bench = Bench(args, collector, spawner, baseline_dir, client_cores, progress)
             for case in cases:
                 report_case = collector.case(case.label, case.scenario, case.params)
@@ -427,6 +576,8 @@ def main(argv: list[str]) -> int:
             signal.signal(sig, handler)
     document = collector.document()
     sys.stdout.write(report.table(document))
+    sys.stdout.write(report.capacity_tables(document))
+    sys.stdout.write(report.scale_out_table(document))
     sys.stdout.flush()
     if args.json is not None:
         report.write_json(document, args.json)
@@ -443,6 +594,18 @@ def main(argv: list[str]) -> int:
     else:
         shutil.rmtree(log_dir, ignore_errors=True)
     return status
+
+
+def _server_cores(args: argparse.Namespace, cpus: set[int], client_cores: set[int] | None,
+                  server_core: int) -> list[int]:
+    if args.server_cores:
+        try:
+            wanted = [int(c) for c in args.server_cores]
+        except ValueError:
+            raise SystemExit(f"--server-cores: expected core numbers, not {args.server_cores}") \
+                from None
+        return [c for c in wanted if c in cpus] or [server_core]
+    return sorted(cpus - (client_cores or set())) or [server_core]
 
 
 def cpu_use(window: tuple[str, str], outcome: loadgen.Outcome) -> dict[str, float]:

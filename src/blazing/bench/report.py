@@ -53,20 +53,49 @@ METRICS: dict[str, Metric] = {
     "server_cpu_pct": Metric("server CPU", "% of a core", "lower"),
     "loadgen_cpu_pct": Metric("load generator CPU", "% of a core", "lower"),
     "other_cpu_pct": Metric("other processes CPU", "% of a core", "lower"),
+    "rooms_playing": Metric("rooms playing at the action", "", "higher"),
+    "partitions_moved": Metric("partitions moved", "", "lower"),
+    "rooms_moved": Metric("rooms whose partition moved", "", "lower"),
+    "action_s": Metric("action took", "s", "lower"),
+    "pause_moved_p50_ms": Metric("pause of moved rooms p50", "ms", "lower"),
+    "pause_moved_max_ms": Metric("pause of moved rooms max", "ms", "lower"),
+    "pause_kept_p50_ms": Metric("pause of other rooms p50", "ms", "lower"),
+    "pause_kept_max_ms": Metric("pause of other rooms max", "ms", "lower"),
+    "pause_before_p50_ms": Metric("longest gap before the action p50", "ms", "lower"),
+    "pause_before_max_ms": Metric("longest gap before the action max", "ms", "lower"),
+    # distributed runs only (rows left out where no target has them)
+    "redis_in_per_cmd": Metric("Redis bytes in per command", "B", "lower"),
+    "redis_out_per_cmd": Metric("Redis bytes out per command", "B", "lower"),
+    "redis_cmds_per_cmd": Metric("Redis commands per command", "", "lower"),
+    "kafka_msgs_per_cmd": Metric("Kafka messages per command", "", "lower"),
+    "kafka_bytes_per_cmd": Metric("Kafka bytes per command", "B", "lower"),
+    "redis_keys_left": Metric("Redis keys left after the run", "", "lower"),
+    "kafka_topics_left": Metric("Kafka topics left after the run", "", "lower"),
+    "mongo_databases_left": Metric("Mongo databases left after the run", "", "lower"),
 }
+
+STORE_ROWS = ("redis_in_per_cmd", "redis_out_per_cmd", "redis_cmds_per_cmd",
+              "kafka_msgs_per_cmd", "kafka_bytes_per_cmd", "redis_keys_left",
+              "kafka_topics_left", "mongo_databases_left")
+OPTIONAL_ROWS = frozenset(STORE_ROWS)
 
 TABLE_ROWS: dict[str, tuple[str, ...]] = {
     "latency": ("rtt_p50_us", "rtt_p90_us", "rtt_p99_us", "rtt_p999_us", "rtt_max_us",
-                "rolls_per_s", "server_cpu_pct", "loadgen_cpu_pct", "other_cpu_pct"),
+                "rolls_per_s", "server_cpu_pct", "loadgen_cpu_pct", "other_cpu_pct",
+                *STORE_ROWS),
     "games": ("commands_per_s", "deliveries_per_s", "rolls_per_s", "games_per_s",
               "rtt_p50_us", "rtt_p99_us", "rtt_p999_us", "rtt_max_us", "server_cpu_pct",
-              "loadgen_cpu_pct", "other_cpu_pct"),
+              "loadgen_cpu_pct", "other_cpu_pct", *STORE_ROWS),
     "connections": ("connect_per_s", "connect_p50_us", "connect_p99_us", "kib_per_conn",
                     "rss_held_kib", "ping_p50_us", "ping_p99_us", "ping_max_us",
-                    "server_cpu_pct", "loadgen_cpu_pct", "other_cpu_pct"),
+                    "server_cpu_pct", "loadgen_cpu_pct", "other_cpu_pct", *STORE_ROWS),
     "churn": ("cycles_per_s", "connects_per_s", "rejoin_p50_us", "rejoin_p99_us",
               "rejoin_max_us", "connect_p99_us", "server_cpu_pct", "loadgen_cpu_pct",
-              "other_cpu_pct"),
+              "other_cpu_pct", *STORE_ROWS),
+    "reassign": ("rolls_per_s", "rooms_playing", "partitions_moved", "rooms_moved", "action_s",
+                 "pause_moved_p50_ms", "pause_moved_max_ms", "pause_kept_p50_ms",
+                 "pause_kept_max_ms", "pause_before_p50_ms", "pause_before_max_ms",
+                 "rtt_p50_us", "rtt_p99_us", "server_cpu_pct", *STORE_ROWS),
 }
 
 # The figures drawn as bars in the chart and listed in the headline ratios.
@@ -75,6 +104,7 @@ HEADLINE: dict[str, tuple[str, ...]] = {
     "games": ("deliveries_per_s", "rtt_p99_us"),
     "connections": ("kib_per_conn", "connect_per_s", "ping_p99_us"),
     "churn": ("rejoin_p99_us",),
+    "reassign": ("pause_moved_max_ms",),
 }
 
 
@@ -131,6 +161,7 @@ class Run:
     cdf: dict[str, list[tuple[float, float]]]
     seconds: float
     server: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # capacity model, leftovers
 
 
 @dataclass(slots=True)
@@ -168,7 +199,7 @@ class Collector:
                 targets[target] = {
                     "runs": [{"repeat": r.repeat, "metrics": r.metrics, "errors": r.errors,
                               "error_texts": r.error_texts, "seconds": r.seconds,
-                              "server": r.server,
+                              "server": r.server, **r.details,
                               "cdf": {k: [list(p) for p in v] for k, v in r.cdf.items()}}
                              for r in runs],
                     "summary": {k: spread([r.metrics.get(k, math.nan) for r in runs])
@@ -266,8 +297,11 @@ def table(document: dict[str, Any]) -> str:
                 header.append("ratio")
         rows: list[list[str]] = [header]
         for key in TABLE_ROWS.get(case["scenario"], ()):
+            if key in OPTIONAL_ROWS and not any(
+                    key in run["metrics"] for n in names for run in targets[n]["runs"]):
+                continue  # not measured (e.g. not distributed); NaN ones show as "–"
             metric = METRICS[key]
-            row = [f"{metric.label} ({metric.unit})"]
+            row = [f"{metric.label} ({metric.unit})" if metric.unit else metric.label]
             for name in names:
                 row.append(_cell(targets[name]["summary"].get(key), repeats))
                 if name != "blazing" and "blazing" in targets:
@@ -295,6 +329,52 @@ def table(document: dict[str, Any]) -> str:
         lines.extend(f"  - {note}" for note in document["notes"])
     lines.append("\nratio = blazing ÷ baseline (medians): for rates below 1 is the share of "
                  "the ceiling reached; for latencies and memory, how many times the floor.")
+    return "\n".join(lines) + "\n"
+
+
+def capacity_tables(document: dict[str, Any]) -> str:
+    """The capacity table of each distributed case (from its last run)."""
+    from blazing.bench.capacity import table as capacity_table
+
+    out = []
+    for case in document["cases"]:
+        runs = case["targets"].get("blazing", {}).get("runs", [])
+        measured = [run for run in runs if run.get("capacity")]
+        if measured:
+            run = measured[-1]
+            which = f" (run {run['repeat'] + 1} of {len(runs)})" if len(runs) > 1 else ""
+            out.append(capacity_table(case["case"] + which, run["capacity"]))
+    return "".join(out)
+
+
+SCALE_OUT = (("commands_per_s", "commands/s"), ("rtt_p50_us", "p50 µs"),
+             ("rtt_p99_us", "p99 µs"), ("rtt_max_us", "max µs"),
+             ("server_cpu_pct", "servers CPU %"))
+
+
+def scale_out_table(document: dict[str, Any]) -> str:
+    """One row per distributed configuration, when more than one was run."""
+    rows = [["case", "gateways", "services", *[h for _, h in SCALE_OUT], "errors"]]
+    for case in document["cases"]:
+        params = case["params"]
+        ours = case["targets"].get("blazing")
+        if "gateways" not in params or ours is None:
+            continue
+        label = case["case"].rsplit(" · ", 1)[0]
+        summary = ours["summary"]
+        rows.append([label, str(params["gateways"]), str(params["services"]),
+                     *[number((summary.get(k) or {}).get("median")) for k, _ in SCALE_OUT],
+                     str(ours["errors"])])
+    if len(rows) <= 2:
+        return ""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["\nscale-out (medians; which processes share a core: notes above)"]
+    for i, row in enumerate(rows):
+        lines.append("  " + "  ".join(cell.ljust(w) if j == 0 else cell.rjust(w)
+                                      for j, (cell, w) in enumerate(zip(row, widths,
+                                                                        strict=True))))
+        if i == 0:
+            lines.append("  " + "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
 
 

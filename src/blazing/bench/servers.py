@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import importlib.util
+import math
 import os
 import re
 import secrets
@@ -78,6 +79,12 @@ class Server:
     cleanup: Callable[[], None] | None = None  # after the processes stopped
     # More gateways of the same system (several --url): (host, port, pid)
     more: list[tuple[str, int, int | None]] = field(default_factory=list)
+    # Distributed: each process's role and /metrics URL, e.g. ("gateway-1", "http://…")
+    metrics: list[tuple[str, str]] = field(default_factory=list)
+    state_url: str | None = None  # distributed: the Redis database it runs on
+    cores: dict[str, int | None] = field(default_factory=dict)  # process -> pinned core
+    leftovers: dict[str, float] = field(default_factory=dict)  # what cleanup left behind
+    common_args: list[str] = field(default_factory=list)  # a game service's, to add one
 
     @property
     def endpoints(self) -> list[tuple[str, int]]:
@@ -112,6 +119,40 @@ def available_baselines(wanted: list[str], directory: Path | None) -> tuple[list
     return run, notes
 
 
+@dataclass(frozen=True, slots=True)
+class Topology:
+    """How many processes of each kind a distributed system runs."""
+
+    gateways: int = 1
+    services: int = 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.gateways} gw × {self.services} svc"
+
+
+def place(names: list[str], cores: list[int]) -> dict[str, int | None]:
+    """Each process on a core of its own while there are enough, then round robin."""
+    if not cores:
+        return {name: None for name in names}
+    return {name: cores[i % len(cores)] for i, name in enumerate(names)}
+
+
+def sharing(placed: dict[str, int | None], client_cores: set[int] | None) -> list[str]:
+    """Notes on the processes that share a core (with each other or the load generator)."""
+    by_core: dict[int, list[str]] = {}
+    for name, core in placed.items():
+        if core is not None:
+            by_core.setdefault(core, []).append(name)
+    notes = []
+    for core, names in sorted(by_core.items()):
+        if client_cores and core in client_cores:
+            names = [*names, "the load generator"]
+        if len(names) > 1:
+            notes.append(f"{', '.join(names)} share core {core}")
+    return notes
+
+
 def _taskset(core: int | None) -> list[str]:
     if core is None or shutil.which("taskset") is None:
         return []
@@ -121,9 +162,13 @@ def _taskset(core: int | None) -> list[str]:
 class Spawner:
     """Starts servers and guarantees they are stopped (use as a context manager)."""
 
-    def __init__(self, log_dir: Path, core: int | None) -> None:
+    def __init__(self, log_dir: Path, core: int | None,
+                 cores: list[int] | None = None) -> None:
+        """``core``: where a one-process server runs; ``cores``: where the processes of
+        a distributed system are placed (default: ``core`` for all)."""
         self.log_dir = log_dir
         self.core = core
+        self.cores = cores if cores is not None else ([] if core is None else [core])
         self._live: list[subprocess.Popen[bytes]] = []
         self._log_files: list[IO[bytes]] = []
         self._count = 0
@@ -137,8 +182,8 @@ class Spawner:
         for handle in self._log_files:
             handle.close()
 
-    def _launch(self, name: str, argv: list[str],
-                secret: str | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+    def _launch(self, name: str, argv: list[str], secret: str | None = None,
+                core: int | str | None = "default") -> tuple[subprocess.Popen[bytes], Path]:
         """Start ``argv`` with its output in a log of its own. The JWT secret goes in the
         environment: out of ``ps``, and a secret that starts with ``-`` is not an option."""
         self._count += 1
@@ -147,7 +192,8 @@ class Spawner:
         log = open(log_path, "wb")  # noqa: SIM115 - closed in __exit__/stop
         self._log_files.append(log)
         process = subprocess.Popen(
-            _taskset(self.core) + argv, stdin=subprocess.DEVNULL, stdout=log,
+            _taskset(self.core if isinstance(core, str) else core) + argv,
+            stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=procs.child_setup,
             env=env)
         self._live.append(process)
@@ -214,13 +260,19 @@ class Spawner:
             raise
         return Server(name, host, port, process.pid, processes=[process], logs=[log])
 
-    def distributed(self, secret: str, urls: "DistributedUrls", extra: list[str]) -> Server:
-        """One game service and one gateway over Kafka/Redis/MongoDB. With a Kafka bus,
-        each run gets topics of its own (``--topic-prefix``), created here and deleted
-        after, so it neither sees nor disturbs anything else on the broker."""
+    def distributed(self, secret: str, urls: "DistributedUrls", extra: list[str],
+                    topology: Topology = Topology()) -> Server:
+        """``topology.services`` game services and ``topology.gateways`` gateways over
+        Kafka/Redis/MongoDB, each pinned to a core of ``self.cores`` (its own while there
+        are enough). Each run is isolated and cleaned up after: Kafka topics of its own
+        (``--topic-prefix``, created here and deleted after), a Mongo database of its own
+        (dropped after), and the Redis database of ``urls.state`` claimed for the run
+        (refused unless empty) and flushed after, once the bench's own marker is still
+        there. What cleanup left behind is in ``server.leftovers``."""
         check_distributed_commands()
         server = Server("blazing", "127.0.0.1", 0, None)
         cleanups: list[Callable[[], None]] = []
+        run_id = f"blazing-bench {secrets.token_hex(6)}"
 
         def clean_up() -> None:
             for cleanup in cleanups:
@@ -232,44 +284,158 @@ class Spawner:
             # A database per run, dropped after: history from earlier runs would make
             # later ones slower (and not comparable).
             history = f"{history}_{secrets.token_hex(4)}"
-            cleanups.append(lambda: drop_mongo_database(history))
+            cleanups.append(lambda: server.leftovers.update(
+                mongo_databases_left=drop_mongo_database(history)))
         stores = ["--bus-url", urls.bus, "--state-url", urls.state, "--history-url", history]
         common = [*stores, "--host", "127.0.0.1", "--port", "0"]
         if urls.bus.startswith("kafka://") and "--topic-prefix" in help_text("gateway"):
             prefix = f"bench-{secrets.token_hex(4)}."
             topics = [prefix + "games.commands", prefix + "games.events"]
-            kafka_topics(urls.bus, create=topics)
-            cleanups.append(lambda: kafka_topics(urls.bus, delete=topics))
+            try:
+                kafka_topics(urls.bus, create=topics)
+            except ServerError:
+                clean_up()
+                raise
+            cleanups.append(lambda: server.leftovers.update(
+                kafka_topics_left=kafka_topics(urls.bus, delete=topics)))
             common += ["--topic-prefix", prefix]
+        if urls.state.startswith(("redis://", "rediss://")):
+            try:
+                claim_redis_db(urls.state, run_id)
+            except ServerError:
+                clean_up()
+                raise
+            server.state_url = urls.state
+            cleanups.append(lambda: server.leftovers.update(
+                redis_keys_left=release_redis_db(urls.state, run_id)))
+        names = [f"game-service-{i + 1}" for i in range(topology.services)] + \
+            [f"gateway-{i + 1}" for i in range(topology.gateways)]
+        server.cores = place(names, self.cores)
         try:
-            for command in ("game-service", "gateway"):
+            for name in names:
+                command = name.rsplit("-", 1)[0]
                 flags = _flags(supported_flags(command, LOAD_FLAGS))
-                process, log = self._launch(command, [sys.executable, "-m", "blazing", command,
-                                                      *common, *flags, *extra], secret)
-                server.processes.append(process)
-                server.logs.append(log)
-                host, port = self._wait_listening(process, log)
-                wait_ready(f"http://{host}:{port}/readyz", server.processes, server.logs)
-                server.host, server.port, server.pid = host, port, process.pid
+                host, port, process = self._start_one(
+                    name, [sys.executable, "-m", "blazing", command, *common, *flags, *extra],
+                    secret, server)
+                server.metrics.append((name, f"http://{host}:{port}/metrics"))
+                if command != "gateway":
+                    continue
+                if server.pid is None:
+                    server.host, server.port, server.pid = host, port, process.pid
+                else:
+                    server.more.append((host, port, process.pid))
         except BaseException:
             self.stop(server)
             raise
+        server.common_args = common + _flags(supported_flags("game-service", LOAD_FLAGS)) \
+            + list(extra)
         return server
 
+    def _start_one(self, name: str, argv: list[str], secret: str,
+                   server: Server) -> tuple[str, int, subprocess.Popen[bytes]]:
+        """Start one process of ``server`` on its core; wait until it is ready."""
+        process, log = self._launch(name, argv, secret, core=server.cores.get(name))
+        server.processes.append(process)
+        server.logs.append(log)
+        host, port = self._wait_listening(process, log)
+        wait_ready(f"http://{host}:{port}/readyz", server.processes, server.logs)
+        return host, port, process
 
-def drop_mongo_database(url: str) -> None:
-    """Drop the database ``url`` names; a failure only leaves it behind."""
+    def add_game_service(self, server: Server, secret: str, core: int | None) -> str:
+        """One more game service in a running distributed system (reassign scenario);
+        returns its name. It does not wait for the group to rebalance."""
+        count = sum(1 for name, _ in server.metrics if name.startswith("game-service"))
+        name = f"game-service-{count + 1}"
+        server.cores[name] = core
+        host, port, _ = self._start_one(
+            name, [sys.executable, "-m", "blazing", "game-service", *server.common_args],
+            secret, server)
+        server.metrics.append((name, f"http://{host}:{port}/metrics"))
+        return name
+
+
+ASSIGNED = re.compile(r"kafka partitions assigned: \[([0-9, ]*)\]")
+
+
+def assigned_partitions(server: Server, name: str) -> list[int]:
+    """The partitions the process ``name`` of ``server`` was last given, from its log
+    (it logs them at INFO); none if it never said."""
+    for log in server.logs:
+        if log.stem.endswith("-" + name):
+            found = ASSIGNED.findall(log.read_text(errors="replace"))
+            if found:
+                return [int(p) for p in found[-1].split(",") if p.strip()]
+    return []
+
+
+def claim_redis_db(url: str, run_id: str) -> None:
+    """Make the Redis database of ``url`` this run's: it must be empty (or hold only
+    what an interrupted bench run left, recognised by its marker, which is flushed);
+    the run's marker is set in it."""
+    import redis  # distributed runs only
+
+    db = urlparse(url).path.lstrip("/") or "0"
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=5)
+        with client:
+            size = int(client.dbsize())
+            if size:
+                owner = client.get(REDIS_MARKER)
+                if not isinstance(owner, bytes) or not owner.startswith(b"blazing-bench "):
+                    raise ServerError(
+                        f"Redis database {db} of {url} holds {size} keys that are not the "
+                        "bench's (tests use databases 13 and 15 of the default server): "
+                        "give the bench an empty one, --state-url redis://HOST:PORT/DB")
+                client.flushdb()  # left by an interrupted bench run
+            client.set(REDIS_MARKER, run_id)
+    except redis.RedisError as exc:
+        raise ServerError(f"cannot reach Redis at {url}: {exc} (is it up? "
+                          "scripts/services up)") from exc
+
+
+# Flushes the database only while it still carries this run's marker (atomically).
+_FLUSH_IF_OURS = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('FLUSHDB') return 1 end
+return 0
+"""
+
+
+def release_redis_db(url: str, run_id: str) -> float:
+    """Flush the run's Redis database if it is still the run's; the keys left in it
+    (NaN if Redis could not be asked)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=5)
+        with client:
+            client.eval(_FLUSH_IF_OURS, 1, REDIS_MARKER, run_id)
+            return float(client.dbsize())
+    except redis.RedisError:
+        return math.nan
+
+
+REDIS_MARKER = "blazing-bench:owner"
+
+
+def drop_mongo_database(url: str) -> float:
+    """Drop the database ``url`` names; 1 if it is still there after, 0 if gone, NaN if
+    the server could not be asked (a failure only leaves it behind)."""
     from pymongo import MongoClient  # distributed runs only
     from pymongo.errors import PyMongoError
 
+    name = urlparse(url).path.lstrip("/")
     client: MongoClient[dict[str, object]]
-    with contextlib.suppress(PyMongoError), \
-            MongoClient(url, serverSelectionTimeoutMS=5000) as client:
-        client.drop_database(urlparse(url).path.lstrip("/"))
+    try:
+        with MongoClient(url, serverSelectionTimeoutMS=5000) as client:
+            client.drop_database(name)
+            return float(name in client.list_database_names())
+    except PyMongoError:
+        return math.nan
 
 
 DEFAULT_BUS_URL = "kafka://127.0.0.1:9092"
-DEFAULT_STATE_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_STATE_URL = "redis://127.0.0.1:6379/15"  # claimed per run, flushed after
 DEFAULT_HISTORY_URL = "mongodb://127.0.0.1:27017/blazing_bench"
 
 
@@ -326,8 +492,9 @@ def supported_flags(command: str, wanted: dict[str, str]) -> dict[str, str]:
 
 
 def kafka_topics(bus_url: str, *, create: list[str] | None = None,
-                 delete: list[str] | None = None) -> None:
-    """Create or delete topics (the broker here does not auto-create them)."""
+                 delete: list[str] | None = None) -> float:
+    """Create or delete topics (the broker here does not auto-create them). After a
+    delete: how many of those topics the broker still lists (NaN: not known)."""
     try:
         from aiokafka.admin import (  # type: ignore[import-untyped]  # no py.typed
             AIOKafkaAdminClient,
@@ -338,7 +505,7 @@ def kafka_topics(bus_url: str, *, create: list[str] | None = None,
             from None
     bootstrap = urlparse(bus_url).netloc
 
-    async def admin() -> None:
+    async def admin() -> float:
         client = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
         await client.start()
         try:
@@ -346,16 +513,19 @@ def kafka_topics(bus_url: str, *, create: list[str] | None = None,
                 await client.create_topics([NewTopic(t, TOPIC_PARTITIONS, 1) for t in create])
             if delete:
                 await client.delete_topics(delete)
+                listed = set(await client.list_topics())
+                return float(sum(1 for topic in delete if topic in listed))
+            return 0.0
         finally:
             await client.close()
 
     try:
-        asyncio.run(admin())
+        return asyncio.run(admin())
     except Exception as exc:
         if create:
             raise ServerError(f"cannot create Kafka topics on {bootstrap}: {exc!r} (is it up? "
                               "scripts/services up)") from exc
-        # deleting is best effort: a leftover bench-… topic is harmless
+        return math.nan  # deleting is best effort: a leftover bench-… topic is harmless
 
 
 def wait_ready(url: str, processes: list[subprocess.Popen[bytes]], logs: list[Path]) -> None:

@@ -78,7 +78,7 @@ from aiokafka.errors import (  # type: ignore[import-untyped]  # aiokafka has no
     UnknownProducerId,
 )
 
-from blazing import metrics
+from blazing import accounting, metrics
 from blazing.bus.base import Message
 from blazing.errors import DependencyUnavailable
 
@@ -486,6 +486,8 @@ class KafkaBus:
         round trip for a command's events instead of one per event. Same promise
         as :meth:`publish`. A producer found broken is replaced and the messages
         are sent once more on the new one (some may then arrive twice)."""
+        accounting.bus_published(len(messages),
+                                 sum(len(key) + len(value) for key, value in messages))
         try:
             async with asyncio.timeout(self.publish_timeout):
                 for attempt in (1, 2):

@@ -20,7 +20,7 @@ from http import HTTPStatus
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from blazing import metrics
+from blazing import accounting, metrics
 from blazing.bus.base import Bus, consume
 from blazing.errors import DependencyUnavailable, ErrorCode
 from blazing.gateway.auth import AuthError, Identity, TokenVerifier
@@ -282,7 +282,10 @@ class Gateway:
             await self._react(conn, conn.session.sign_in(identity))
 
     async def received(self, conn: Link, text: bytes) -> None:
-        """A whole text message."""
+        """A whole text message (its CPU and traffic counted per command type)."""
+        await accounting.metered(accounting.GATEWAY, self._received(conn, text))
+
+    async def _received(self, conn: Link, text: bytes) -> None:
         await self._react(conn, conn.session.on_text(text, self._monotonic()))
 
     async def received_binary(self, conn: Link, size: int) -> None:
@@ -327,6 +330,8 @@ class Gateway:
                 await self._presence.refresh(session.identity.user_id)
         if reaction.watch_lobby:
             self.hub.watch_lobby(conn)
+        if reaction.command_type is not None:
+            accounting.name_command(reaction.command_type)
         for key, envelope in reaction.publish:
             try:
                 with metrics.PUBLISH_COMMAND.time():

@@ -29,6 +29,7 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
+from blazing import accounting
 from blazing.errors import DependencyUnavailable, ServerFault
 from blazing.history.base import GameRecord
 from blazing.history.mongo_records import MongoRecords
@@ -176,6 +177,7 @@ class MongoHistory:
                 # now the document exists, so this one replaces it.
                 await self._games.replace_one({"_id": game.key}, doc, upsert=True)
             await self._records.write_lines(game)
+        accounting.history_written()
 
     async def for_user(self, user_id: UserId, limit: int,
                        game_type: str | None = None) -> list[GameRecord]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Self, TypeVar
 
+from blazing import accounting
 from blazing.errors import DependencyUnavailable
 from blazing.history import sqlite_records as sql
 from blazing.history.base import GameRecord
@@ -59,6 +60,7 @@ class SqliteHistory:
                 sql.write_game(db, game)
 
         await self._run(write)
+        accounting.history_written()
 
     async def for_user(self, user_id: UserId, limit: int,
                        game_type: str | None = None) -> list[GameRecord]:

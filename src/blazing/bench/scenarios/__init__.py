@@ -1,6 +1,6 @@
 """The scenarios, by name."""
 
-from blazing.bench.scenarios import churn, connections, games, latency
+from blazing.bench.scenarios import churn, connections, games, latency, reassign
 from blazing.bench.scenarios.spec import Scenario
 
 SCENARIOS: dict[str, Scenario] = {
@@ -13,4 +13,7 @@ SCENARIOS: dict[str, Scenario] = {
                             ("start", "connected")),
     "churn": Scenario("churn", churn.PHASES, churn.split, churn.run, churn.summarize,
                       churn.CDF_SERIES, ("setup", "end")),
+    "reassign": Scenario("reassign", reassign.PHASES, reassign.split, reassign.run,
+                         reassign.summarize, reassign.CDF_SERIES, ("setup", "window")),
 }
+DISTRIBUTED_ONLY = frozenset({"reassign"})  # not in the default list

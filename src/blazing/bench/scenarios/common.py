@@ -146,6 +146,7 @@ class Peer:
         self._want: tuple[frozenset[str], dict[str, Any], asyncio.Future[Event]] | None = None
         self.ping_sent_ns = 0
         self.pong_series: str | None = None  # record ping→pong round trips under this name
+        self.on_event: Callable[[Event], None] | None = None  # sees every decoded frame
 
     async def open(self, token: str, within: float) -> None:
         spec = self.ctx.spec
@@ -175,6 +176,8 @@ class Peer:
             stats.error(f"user {self.user_id}: undecodable frame ({exc}): {data[:80]!r}")
             return
         kind = event.type
+        if self.on_event is not None:
+            self.on_event(event)
         if kind == "error" and not self.expect_errors:
             stats.error(f"user {self.user_id}: error {event.code}: {event.message}")
         elif kind == "pong" and self.pong_series is not None and self.ping_sent_ns:

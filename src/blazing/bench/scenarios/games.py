@@ -1,10 +1,18 @@
 """``games``: N concurrent games (``game``, ``seats`` players each) with S spectators
 each, played to the end over and over during a fixed window. Commands/s (every
 command sent), event deliveries/s (every frame received), moves/s (``rolls``),
-games/s, move round trips."""
+games/s, move round trips.
+
+Paced play (``think_ms`` > 0): a player waits a think time drawn from an
+exponential distribution with mean ``think_ms`` before each move, so that moves
+arrive like a Poisson process rather than in waves; each table draws from its own
+RNG seeded with (``seed``, worker, table), so a run's think times are reproducible.
+``think_ms`` 0 is a closed loop: every move at once."""
 
 import asyncio
+import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from blazing.bench import stats
@@ -43,11 +51,13 @@ async def run(ctx: WorkerContext) -> None:
         return stopping
 
     think_s = float(params.get("think_ms", 0.0)) / 1000
+    seed = int(params.get("seed", 1))
 
     async def table(g: int) -> None:
         seated = players[seats * g:seats * (g + 1)]
         watching = spectators[g * watchers:(g + 1) * watchers]
         by_id = {p.user_id: p for p in seated}
+        pacing = think_times(think_s, random.Random(f"{seed}-{ctx.spec.index}-{g}"))
         try:
             for n in range(max_games):
                 if stopping:
@@ -58,7 +68,7 @@ async def run(ctx: WorkerContext) -> None:
                 await spectate(watching, room_id)
                 first = await start_game(order, room_id)
                 await play(by_id, room_id, first, game=game, should_stop=stop,
-                           think=lambda: think_s)
+                           think=pacing)
         except (TimeoutError, ConnectionError, ValueError) as exc:
             if not stopping:
                 ctx.stats.error(f"table {g}: {exc}")
@@ -78,6 +88,14 @@ async def run(ctx: WorkerContext) -> None:
         peer.abort()
     ctx.extra = {"window": {k: after.get(k, 0) - before.get(k, 0) for k in after},
                  "tables_finished_early": len(done)}
+
+
+def think_times(mean_s: float, rng: random.Random) -> Callable[[], float]:
+    """Think times in seconds: exponential with mean ``mean_s`` (0: always 0)."""
+    if mean_s <= 0:
+        return lambda: 0.0
+    rate = 1.0 / mean_s
+    return lambda: rng.expovariate(rate)
 
 
 def summarize(results: list[Result], marks: dict[str, float]) -> dict[str, float]:
