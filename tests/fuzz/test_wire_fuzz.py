@@ -87,10 +87,11 @@ async def test_fuzzing_over_the_wire_beside_a_game_leaks_nothing(
     assert ended["reason"] == "won"
     gc.collect()
     growth = len(gc.get_objects()) - objects_after_first
-    # The second round is the first again (1,000 frames over 10 sockets): a few objects
-    # may stay (the test's closed clients), but nothing per frame.
+    # The second round is the first again (1,000 frames over 10 sockets): some objects
+    # may stay (the test's closed clients, the ended game's record in the history
+    # store: 170-500 seen), but nothing per frame (that would be 1,000 or more).
     print(f"object growth after an identical round: {growth}")
-    assert growth < 500, f"{growth} more objects after an identical round"
+    assert growth < 800, f"{growth} more objects after an identical round"
     assert server.gateway is not None
     async with asyncio.timeout(5):
         while server.gateway.connection_count > 2:  # noqa: ASYNC110 - poll, deadline

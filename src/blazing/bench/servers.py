@@ -435,7 +435,8 @@ def drop_mongo_database(url: str) -> float:
 
 
 DEFAULT_BUS_URL = "kafka://127.0.0.1:9092"
-DEFAULT_STATE_URL = "redis://127.0.0.1:6379/15"  # claimed per run, flushed after
+# Claimed per run and flushed after; the tests use databases 13-15.
+DEFAULT_STATE_URL = "redis://127.0.0.1:6379/12"
 DEFAULT_HISTORY_URL = "mongodb://127.0.0.1:27017/blazing_bench"
 
 

@@ -27,7 +27,6 @@ what is wrong; callers turn it into their own error (``INVALID_MESSAGE``, HTTP 4
 close 4401).
 """
 
-import functools
 import re
 import unicodedata
 
@@ -93,7 +92,6 @@ def clean_name(raw: str, max_length: int, what: str = "name") -> str:
     return name
 
 
-@functools.lru_cache(maxsize=4096)  # every commit of a listed room asks for its name's key
 def name_key(name: str) -> str:
     """What two names must share to count as the same name: NFKC, case-folded,
     without invisible characters, single-spaced."""

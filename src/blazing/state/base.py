@@ -125,6 +125,16 @@ def claims_of(room: Room | None) -> set[str]:
     return keys
 
 
+def _same_claims(before: Room | None, after: Room | None) -> bool:
+    """Whether the two rooms hold the same unique keys, judged from what decides them."""
+    if before is None or after is None:
+        return before is after
+    return (before.is_active == after.is_active and before.room_name == after.room_name
+            and before.visibility == after.visibility
+            and before.invite_code == after.invite_code and before.quick == after.quick
+            and before.open_table == after.open_table)
+
+
 def plan_commit(before: Room | None, after: Room | None, outbox: Sequence[bytes] = (),
                 outbox_due: datetime | None = None) -> CommitPlan:
     """What a store must check and write to move ``before`` to ``after``, with the
@@ -139,7 +149,10 @@ def plan_commit(before: Room | None, after: Room | None, outbox: Sequence[bytes]
     players_then = set(before.player_ids()) if was_active and before else set()
     watching_now = {s.user_id for s in after.spectators} if after else set()
     watching_then = {s.user_id for s in before.spectators} if before else set()
-    held_now, held_then = claims_of(after), claims_of(before)
+    if _same_claims(before, after):  # most commits (a move, a chat line): skip the keys
+        held_now = held_then = set()
+    else:
+        held_now, held_then = claims_of(after), claims_of(before)
     return CommitPlan(
         room_id=base.room_id,
         expected_version=before.version if before else None,
