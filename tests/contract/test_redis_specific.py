@@ -29,7 +29,12 @@ from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.protocol.models import RoomStatus
 from blazing.rooms.model import encode_room
 from blazing.state.base import plan_commit
-from blazing.state.redis import SAFETY_MARGIN_SECONDS, RedisPresence, RedisRoomStore
+from blazing.state.redis import (
+    SAFETY_MARGIN_SECONDS,
+    RedisPresence,
+    RedisRoomStore,
+    unpack_envelopes,
+)
 from tests.contract.conftest import REDIS_URL, require
 from tests.contract.test_room_store import (
     a_line,
@@ -358,3 +363,23 @@ async def test_a_document_that_holds_its_own_logs_is_read_and_moved_apart(
     assert whole.moves == (a_move(user, 1), a_move(user, 2)) and whole.chat == old.chat
     assert '"moves"' not in await raw.get(f"game:room:{room.room_id}")
     await store.commit(plan_commit(whole, None))
+
+
+async def test_a_commits_events_are_one_compressed_outbox_item(store: RedisRoomStore,
+                                                                raw: Redis) -> None:
+    room = fresh_table().room
+    assert room is not None
+    envelopes = [msgspec.json.encode({"event_id": f"cmd:{i}", "event_type": "rolled",
+                                      "payload": {"room_id": room.room_id, "roll": i}})
+                 for i in range(3)]
+    due = datetime.now(UTC) + timedelta(seconds=60)
+    await store.commit(plan_commit(None, room, envelopes, due))
+    raw_bytes = Redis.from_url(REDIS_URL)
+    try:
+        [item] = await raw_bytes.lrange(f"game:room:{room.room_id}:outbox", 0, -1)  # type: ignore[misc]
+    finally:
+        await raw_bytes.aclose()
+    assert len(item) < sum(map(len, envelopes))
+    assert unpack_envelopes([item]) == envelopes == await store.outbox(room.room_id)
+    await store.outbox_sent(room.room_id, envelopes[-1])
+    assert await store.outbox(room.room_id) == []

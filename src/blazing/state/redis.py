@@ -22,6 +22,9 @@ Keys (docs/protocol.md, "Bus and stores"):
 - ``game:user:{user_id}:watching`` — SET of room ids the user spectates.
 - ``game:timers`` — ZSET of room id scored by its next deadline (epoch seconds).
 - ``game:room:{room_id}:outbox`` — LIST of the room's event envelopes not yet confirmed
+  (one item per commit: the SHA-1 in hex of its last envelope, then its envelopes
+  compressed (:func:`pack_envelopes`), since the outbox is written on every move
+  and read back only after a failure)
   sent, oldest first (expires :data:`OUTBOX_TTL_SECONDS` after its last append).
 - ``game:outboxes`` — ZSET of room ids with an outbox, scored by when any instance may
   send it (epoch seconds).
@@ -50,7 +53,8 @@ remember applied command ids), so nothing happens twice.
 import contextlib
 import hashlib
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Self
 
@@ -155,7 +159,7 @@ _OK, _STALE, _CLAIM_TAKEN, _PLAYER_ELSEWHERE = 0, 1, 2, 3
 # open-table score ('' = not an open table), the six key counts, the outbox's due
 # score and PEXPIRE ms, '1' when a new game starts the moves log again, the counts of
 # moves and of chat lines to append, the chat lines kept, then the moves, the chat
-# lines and the envelopes to append to the outbox.
+# lines and the commit's envelopes packed in one outbox item.
 # Returns {status, detail} and, after an append, the outbox as it was before it.
 _COMMIT = """
 local rid = ARGV[1]
@@ -237,7 +241,7 @@ end
 local envelopes = 20 + nm + nch
 if #ARGV < envelopes then return {0, ''} end
 local earlier = redis.call('LRANGE', KEYS[5], 0, -1)
-for i = envelopes, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+redis.call('RPUSH', KEYS[5], ARGV[envelopes])
 redis.call('PEXPIRE', KEYS[5], ARGV[15])
 redis.call('ZADD', KEYS[6], 'NX', ARGV[14], rid)
 return {0, '', unpack(earlier)}
@@ -261,13 +265,13 @@ return live
 """
 
 # KEYS: the room's outbox, the outbox index. ARGV: the SHA-1 (hex) of the last
-# envelope sent (not the envelope: fewer bytes on the wire), room id. Drops the outbox
-# up to and including that envelope (nothing if it is not there any more); an emptied
-# outbox leaves the index.
+# envelope sent, room id. Drops the outbox up to and including the item that ends with
+# that envelope (nothing if it is not there any more); an emptied outbox leaves the
+# index.
 _OUTBOX_SENT = """
 local items = redis.call('LRANGE', KEYS[1], 0, -1)
 for i = 1, #items do
-  if redis.sha1hex(items[i]) == ARGV[1] then
+  if string.sub(items[i], 1, 40) == ARGV[1] then
     redis.call('LTRIM', KEYS[1], i, -1)
     break
   end
@@ -382,6 +386,35 @@ def _expire_ms(plan: CommitPlan) -> int:
     return int((retention + SAFETY_MARGIN_SECONDS) * 1000)
 
 
+def _digest(envelope: bytes) -> bytes:
+    return hashlib.sha1(envelope, usedforsecurity=False).hexdigest().encode()
+
+
+def pack_envelopes(envelopes: Sequence[bytes]) -> bytes:
+    """One outbox item: the SHA-1 (hex) of the last envelope, by which the item is
+    marked sent, then the envelopes, each after its length, compressed (about a third
+    of their size: JSON envelopes repeat their field names)."""
+    body = b"".join(len(e).to_bytes(4, "big") + e for e in envelopes)
+    return _digest(envelopes[-1]) + zlib.compress(body, 1)
+
+
+def unpack_envelopes(items: Sequence[bytes | str]) -> list[bytes]:
+    """The envelopes of outbox items, in order."""
+    envelopes: list[bytes] = []
+    for item in items:
+        data = item.encode() if isinstance(item, str) else item
+        try:
+            body = zlib.decompress(data[40:])
+        except zlib.error as exc:
+            raise ServerFault(f"unreadable outbox item ({exc})") from exc
+        at = 0
+        while at < len(body):
+            size = int.from_bytes(body[at:at + 4], "big")
+            envelopes.append(body[at + 4:at + 4 + size])
+            at += 4 + size
+    return envelopes
+
+
 _log_encoder = msgspec.json.Encoder()
 _move_decoder = msgspec.json.Decoder(MoveRecord)
 _chat_decoder = msgspec.json.Decoder(ChatLine)
@@ -414,7 +447,7 @@ def _commit_call(plan: CommitPlan) -> _CommitCall:
         int(plan.logs.new_game), len(plan.logs.moves), len(plan.logs.chat), CHAT_LINES_KEPT,
         *map(_log_encoder.encode, plan.logs.moves),
         *map(_log_encoder.encode, plan.logs.chat),
-        *plan.outbox,
+        *([pack_envelopes(plan.outbox)] if plan.outbox else []),
     ]
     return keys, args
 
@@ -478,7 +511,7 @@ class RedisRoomStore:
         """Check and write ``plan`` atomically; ``Conflict`` if a check fails."""
         status, detail, *earlier = await self._commits(_commit_call(plan))
         if status == _OK:
-            return [*earlier, *plan.outbox] if plan.outbox else []
+            return [*unpack_envelopes(earlier), *plan.outbox] if plan.outbox else []
         reason = {_STALE: "stale version", _CLAIM_TAKEN: "a unique key is held elsewhere",
                   _PLAYER_ELSEWHERE: "a player plays elsewhere"}.get(status, "refused")
         raise Conflict(f"room {plan.room_id}: {reason} ({_text(detail)})")
@@ -510,11 +543,10 @@ class RedisRoomStore:
     async def outbox(self, room_id: RoomId) -> list[bytes]:
         with _unavailable_on_error("outbox"):
             items = await self._redis.lrange(outbox_key(room_id), 0, -1)
-        return [item.encode() if isinstance(item, str) else item for item in items]
+        return unpack_envelopes(items)
 
     async def outbox_sent(self, room_id: RoomId, last: bytes) -> None:
-        digest = hashlib.sha1(last, usedforsecurity=False).hexdigest()
-        await self._sents(([outbox_key(room_id), OUTBOXES], [digest, room_id]))
+        await self._sents(([outbox_key(room_id), OUTBOXES], [_digest(last), room_id]))
 
     async def _sent_many(self, calls: list[_CommitCall]) -> list[Any]:
         return await self._run_many(self._outbox_sent, calls, "outbox_sent")
