@@ -66,7 +66,9 @@ async def make_server(request: pytest.FixtureRequest,
 
 @pytest.fixture
 async def server(make_server: ServerFactory) -> Running:
-    return await make_server()
+    # The tests' players move the moment they may, faster than the default per-socket
+    # rate; the rate limit has tests of its own (tests/e2e/test_errors.py).
+    return await make_server(rate_per_second=200.0, rate_burst=400.0)
 
 
 ClientFactory = Callable[..., Awaitable[WsClient]]

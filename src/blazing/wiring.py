@@ -294,7 +294,8 @@ def _service(backends: Backends, settings: Settings, rng: Rng | None,
                                  timer_interval=settings.timer_interval,
                                  gateway_ttl=settings.gateway_ttl,
                                  crash_at=settings.crash_at,
-                                 topics=Topics.prefixed(settings.topic_prefix)),
+                                 topics=Topics.prefixed(settings.topic_prefix),
+                                 outbox=not settings.bus_url.startswith("memory:")),
     )
 
 

@@ -96,6 +96,10 @@ class ServiceSettings:
     # How long the committer has to publish a commit's events before any instance
     # may send them again (and how long between two tries while the bus is down).
     outbox_settle: float = 2.0
+    # Keep each commit's events in the room's outbox until the bus confirms them. Off
+    # when the bus is in this process (embedded): a publish there cannot be lost
+    # while the process lives, and the sockets that would receive it die with it.
+    outbox: bool = True
 
 
 ROOM_CACHE_SIZE = 10_000  # rooms kept as last written here (about 1 KiB each)
@@ -505,7 +509,9 @@ class GameService:
         # Every event of a room's command shares the room's key (one partition, in
         # order), whatever its audience: a joiner's room_state follows room_joined.
         envelopes = self._envelopes(command_id, outcome.emits, actor, now, room.room_id)
-        plan = plan_commit(outcome.before, outcome.after, [data for _, data in envelopes],
+        outbox = self._settings.outbox
+        plan = plan_commit(outcome.before, outcome.after,
+                           [data for _, data in envelopes] if outbox else (),
                            now + timedelta(seconds=self._settings.outbox_settle))
         try:
             unsent = await self._store.commit(plan)
@@ -513,7 +519,10 @@ class GameService:
             self._rooms.forget(room.room_id)  # stale (Conflict) or not known to be written
             raise
         self._rooms.remember(room.room_id, plan.room)
-        await self._send_outbox(room.room_id, unsent)
+        if outbox:
+            await self._send_outbox(room.room_id, unsent)
+        elif envelopes:
+            await self._publish_all([(room.room_id, data) for _, data in envelopes])
 
     async def _send_outbox(self, room_id: RoomId, unsent: Sequence[bytes]) -> bool:
         """Publish a room's unsent envelopes in order and drop them from its outbox
