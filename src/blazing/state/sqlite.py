@@ -112,17 +112,17 @@ CREATE TABLE IF NOT EXISTS player_rooms (
     room_id TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS room_moves (
-    id      INTEGER PRIMARY KEY AUTOINCREMENT,
     room_id TEXT NOT NULL,
-    entry   BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS room_moves_by_room ON room_moves (room_id, id);
+    n       INTEGER NOT NULL,
+    entry   BLOB NOT NULL,
+    PRIMARY KEY (room_id, n)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS room_chat (
-    id      INTEGER PRIMARY KEY AUTOINCREMENT,
     room_id TEXT NOT NULL,
-    entry   BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS room_chat_by_room ON room_chat (room_id, id);
+    n       INTEGER NOT NULL,
+    entry   BLOB NOT NULL,
+    PRIMARY KEY (room_id, n)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS watching (
     user_id INTEGER NOT NULL,
     room_id TEXT NOT NULL,
@@ -278,10 +278,10 @@ class SqliteRoomStore:
 
         def read(db: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
             return ([r[0] for r in db.execute(
-                        "SELECT entry FROM room_moves WHERE room_id = ? ORDER BY id",
+                        "SELECT entry FROM room_moves WHERE room_id = ? ORDER BY n",
                         (room_id,))],
                     [r[0] for r in db.execute(
-                        "SELECT entry FROM room_chat WHERE room_id = ? ORDER BY id",
+                        "SELECT entry FROM room_chat WHERE room_id = ? ORDER BY n",
                         (room_id,))])
 
         moves, chat = await self._run(read, writes=False)
@@ -537,15 +537,22 @@ def _write_logs(db: sqlite3.Connection, plan: CommitPlan) -> None:
         return
     if logs.new_game:
         db.execute("DELETE FROM room_moves WHERE room_id = ?", (rid,))
+    # Each log is one b-tree ordered by (room, n): a move touches the room's own leaf.
     if logs.moves:
-        db.executemany("INSERT INTO room_moves (room_id, entry) VALUES (?, ?)",
-                       [(rid, _log_encoder.encode(m)) for m in logs.moves])
+        _append(db, "room_moves", rid, [_log_encoder.encode(m) for m in logs.moves])
     if logs.chat:
-        db.executemany("INSERT INTO room_chat (room_id, entry) VALUES (?, ?)",
-                       [(rid, _log_encoder.encode(c)) for c in logs.chat])
-        db.execute("DELETE FROM room_chat WHERE room_id = ? AND id <= coalesce((SELECT id "
-                   "FROM room_chat WHERE room_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)",
-                   (rid, rid, CHAT_LINES_KEPT))
+        last = _append(db, "room_chat", rid, [_log_encoder.encode(c) for c in logs.chat])
+        db.execute("DELETE FROM room_chat WHERE room_id = ? AND n <= ?",
+                   (rid, last - CHAT_LINES_KEPT))
+
+
+def _append(db: sqlite3.Connection, table: str, room_id: str, entries: list[bytes]) -> int:
+    """Append ``entries`` to a log table after the room's last entry; the last ``n``."""
+    (last,) = db.execute(f"SELECT coalesce(max(n), 0) FROM {table} WHERE room_id = ?",
+                         (room_id,)).fetchone()
+    db.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)",
+                   [(room_id, last + i, entry) for i, entry in enumerate(entries, 1)])
+    return int(last) + len(entries)
 
 
 def _write_indexes(db: sqlite3.Connection, plan: CommitPlan) -> None:
