@@ -17,7 +17,9 @@ def spin(seconds: float) -> None:
         pass
 
 
-async def test_a_command_is_charged_its_own_steps_not_the_tasks_between() -> None:
+async def test_a_command_is_charged_its_own_steps_not_the_tasks_between(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounting, "CPU_SAMPLE_EVERY", 1)  # time every command
     kept = accounting.totals("game-service", "test.own_steps")
 
     async def busy_neighbour() -> None:
@@ -102,3 +104,18 @@ def test_the_totals_are_scraped_as_counters() -> None:
     assert found[("blazing_command_store_bytes_total", "sent")] == 100
     assert found[("blazing_command_store_bytes_total", "received")] == 200
     assert found[("blazing_command_bus_bytes_total", None)] == 0
+
+
+async def test_cpu_is_timed_on_a_sample_and_counted_for_all(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounting, "CPU_SAMPLE_EVERY", 4)
+    kept = accounting.totals("game-service", "test.sampled")
+
+    async def command() -> None:
+        spin(0.005)
+        accounting.bus_published(1, 10)
+
+    for _ in range(8):
+        await accounting.metered("game-service", command(), "test.sampled")
+    assert kept.commands == 8 and kept.bus_messages == 8  # traffic: every command
+    assert 0.025 < kept.cpu < 0.07, kept.cpu  # 2 timed × 4 ≈ 8 × 5 ms

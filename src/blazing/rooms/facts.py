@@ -80,7 +80,7 @@ class Facts:
                 facts.update(await self.rematch_facts(room))
         base = Context(now=self.clock(), rng=self.rng, settings=self.rules,
                        command_id=command_id)
-        return dataclasses.replace(base, **facts)
+        return dataclasses.replace(base, **facts) if facts else base  # a move has none
 
     async def _password(self, room: Room, user: UserId,
                         password: str | None) -> dict[str, Any]:
