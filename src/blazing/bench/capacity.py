@@ -21,6 +21,7 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 
 from blazing.bench.servers import Server
+from blazing.bench.stats import number
 
 Labels = tuple[tuple[str, str], ...]
 Samples = dict[tuple[str, Labels], float]
@@ -187,7 +188,6 @@ def measure(before: Snapshot, after: Snapshot) -> dict[str, Any]:
 
 def table(label: str, capacity: dict[str, Any]) -> str:
     """The capacity table of one case."""
-    from blazing.bench.report import number
 
     def cell(value: float | None) -> str:
         if value is not None and 0 < abs(value) < 0.1:

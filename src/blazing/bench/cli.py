@@ -459,7 +459,7 @@ class Bench:
         report_case.runs.setdefault(target, []).append(report.Run(
             repeat, metrics, errors, texts, cdf, time.monotonic() - began, server_info,
             details))
-        headline = "  ".join(f"{report.METRICS[k].label} {report.number(metrics.get(k))}"
+        headline = "  ".join(f"{report.METRICS[k].label} {stats.number(metrics.get(k))}"
                              for k in report.HEADLINE[case.scenario])
         self.progress.line(f"  {label}: {headline}  errors {errors}")
         for text in texts[:3]:
@@ -487,6 +487,19 @@ class Bench:
         elif barrier == "window" and action == "add":
             out.update({f"moved_{p}": 1.0 for p in servers.assigned_partitions(server, victim)})
         return out
+
+
+def _write_png(document: dict[str, Any], path: Path) -> str | None:
+    """Draw the chart; returns a note if it could not be drawn."""
+    try:
+        import matplotlib  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return "PNG chart skipped: matplotlib is not installed (pip install matplotlib)"
+    matplotlib.use("Agg")
+    from blazing.bench.chart import draw
+
+    draw(document, path)
+    return None
 
 
 def main(argv: list[str]) -> int:
@@ -584,7 +597,7 @@ def main(argv: list[str]) -> int:
         progress.line(f"blazing bench: figures in {args.json}")
         if not args.no_png:
             png = args.json.with_suffix(".png")
-            note = report.write_png(document, png)
+            note = _write_png(document, png)
             progress.line(f"blazing bench: {note}" if note else f"blazing bench: chart in {png}")
     if collector.errors:
         keep_logs = True

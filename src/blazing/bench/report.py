@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
-from blazing.bench.stats import spread
+from blazing.bench.stats import number, spread
 
 SCHEMA = "blazing-bench/1"
 
@@ -260,19 +260,6 @@ def write_json(document: dict[str, Any], path: Path) -> None:
 
 # --- the table ------------------------------------------------------------------------
 
-def number(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 100:
-        return f"{value:.0f}"
-    if magnitude >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
-
-
 def _cell(summary: dict[str, float] | None, repeats: int) -> str:
     if summary is None or summary["median"] is None:
         return "–"
@@ -376,21 +363,6 @@ def scale_out_table(document: dict[str, Any]) -> str:
         if i == 0:
             lines.append("  " + "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
-
-
-# --- the chart --------------------------------------------------------------------------
-
-def write_png(document: dict[str, Any], path: Path) -> str | None:
-    """Draw the chart; returns a note if it could not be drawn."""
-    try:
-        import matplotlib  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return "PNG chart skipped: matplotlib is not installed (pip install matplotlib)"
-    matplotlib.use("Agg")
-    from blazing.bench.chart import draw
-
-    draw(document, path)
-    return None
 
 
 # --- progress ---------------------------------------------------------------------------

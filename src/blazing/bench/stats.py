@@ -51,3 +51,17 @@ def spread(values: Sequence[float]) -> dict[str, float]:
 
 def rate(count: float, seconds: float) -> float:
     return count / seconds if seconds > 0 else math.nan
+
+
+def number(value: float | None) -> str:
+    """A figure as the tables print it: no more digits than it is worth."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 100:
+        return f"{value:.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
