@@ -93,6 +93,9 @@ class CommitPlan:
     outbox_due: datetime | None = None
     # The room's document is ``room`` (without its logs); these go to its logs.
     logs: LogAppends = NO_APPENDS
+    # Whether the room was an open table before: a store whose removal from the index
+    # costs a statement can skip it when the room neither was nor is one.
+    was_open_table: bool = True
 
 
 def name_claim(name: str) -> str:
@@ -170,6 +173,7 @@ def plan_commit(before: Room | None, after: Room | None, outbox: Sequence[bytes]
         outbox=tuple(outbox),
         outbox_due=outbox_due,
         logs=log_appends(before, after),
+        was_open_table=before is not None and before.open_table,
     )
 
 

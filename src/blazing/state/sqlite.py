@@ -567,7 +567,7 @@ def _write_indexes(db: sqlite3.Connection, plan: CommitPlan) -> None:
     if plan.open_table is not None:
         db.execute("INSERT OR REPLACE INTO open_tables VALUES (?, ?, ?)",
                    (rid, plan.table_kind, plan.open_table))
-    else:
+    elif plan.was_open_table or plan.room is None:
         db.execute("DELETE FROM open_tables WHERE room_id = ?", (rid,))
     for sql, users in (("INSERT OR REPLACE INTO player_rooms VALUES (?, ?)", plan.claim_players),
                        ("DELETE FROM player_rooms WHERE user_id = ? AND room_id = ?",
