@@ -108,6 +108,9 @@ OPTIONS: tuple[Option, ...] = (
            "there: history_written (a game's history is written, its ratings not yet)"),
     Option("topic_prefix", "TOPIC_PREFIX", str, "",
            "prefix for the bus topics and the game-service group (to share a broker)"),
+    Option("topic_partitions", "TOPIC_PARTITIONS", int, 6,
+           "partitions of each bus topic a process creates when the broker lacks it: at "
+           "most this many game services share the commands (existing topics keep theirs)"),
     Option("instance_id", "INSTANCE_ID", str, None,
            "this process's stable name in its Kafka consumer group (static membership): "
            "a replacement started under the same name within the session timeout takes "
@@ -160,6 +163,7 @@ class Settings:
     gateway_ttl: float = 15.0
     crash_at: str | None = None
     topic_prefix: str = ""
+    topic_partitions: int = 6
     instance_id: str | None = None
     shutdown_timeout: float = 25.0
     log_level: str = "INFO"

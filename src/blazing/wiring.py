@@ -60,9 +60,11 @@ def _driver_of(setting: str, scheme: str) -> Iterator[None]:
                           "is not installed: pip install 'blazing[distributed]'") from None
 
 
-def open_bus(url: str, topics: Sequence[str] = (), instance_id: str | None = None) -> Bus:
-    """The bus at ``url``; a broker bus creates ``topics`` at start if they are missing,
-    and its consumers join their groups as static members named ``instance_id``."""
+def open_bus(url: str, topics: Sequence[str] = (), instance_id: str | None = None,
+             partitions: int = 6) -> Bus:
+    """The bus at ``url``; a broker bus creates ``topics`` at start if they are missing
+    (``partitions`` each), and its consumers join their groups as static members named
+    ``instance_id``."""
     scheme = urlparse(url).scheme
     if scheme == "memory":
         from blazing.bus.memory import MemoryBus
@@ -76,7 +78,8 @@ def open_bus(url: str, topics: Sequence[str] = (), instance_id: str | None = Non
         bootstrap = urlparse(url).netloc
         if not bootstrap:
             raise ConfigError(f"BUS_URL {url!r} needs kafka://host:port[,host:port]")
-        return KafkaBus(bootstrap, ensure_topics=topics, instance_id=instance_id)
+        return KafkaBus(bootstrap, ensure_topics=topics, instance_id=instance_id,
+                        topic_partitions=partitions)
     raise ConfigError(f"unsupported BUS_URL {url!r} (memory://, kafka://host:port)")
 
 
@@ -214,10 +217,12 @@ async def _open_backends(stack: AsyncExitStack, settings: Settings, clock: Clock
     for env, name in POSITIVE_PERIODS.items():
         if not getattr(settings, name) > 0:
             raise ConfigError(f"{env} must be a positive number of seconds")
+    if settings.topic_partitions < 1:
+        raise ConfigError("TOPIC_PARTITIONS must be at least 1")
     topics = Topics.prefixed(settings.topic_prefix)
     bus = await stack.enter_async_context(open_bus(
         settings.bus_url, [topics.commands, topics.events],
-        settings.instance_id or instance_id))
+        settings.instance_id or instance_id, settings.topic_partitions))
     store, presence = open_state(settings.resolved_state_url, clock)
     return Backends(
         bus=bus,
