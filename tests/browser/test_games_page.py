@@ -39,6 +39,8 @@ async def test_whole_game_with_a_spectator(server: ServerProcess, pages: Pages) 
     for p in (alice, bob):
         await expect(p.by("seat-name").nth(1)).to_contain_text("bob")
         await expect(p.by("ready-button")).to_be_enabled()
+        for seat in range(2):  # tags that are absent leave nothing behind (once: "null")
+            await expect(p.by("seat-name").nth(seat)).not_to_contain_text("null")
 
     await alice.by("ready-button").click()
     await expect(bob.page.locator('[data-testid="seat"][data-ready="true"]')).to_have_count(1)

@@ -56,9 +56,10 @@ function paintName(name, p, { room, me }) {
     name.replaceChildren("Open seat");
     return;
   }
-  name.replaceChildren(profileLink(p, { className: "profile-link seat-link", you: mine }),
+  // replaceChildren writes a null as the text "null": leave the absent tags out.
+  name.replaceChildren(...[profileLink(p, { className: "profile-link seat-link", you: mine }),
     mine ? " " : null, mine ? h("span", { class: "tag tag-you", "aria-hidden": "true" }, "you") : null,
-    host ? " " : null, host ? h("span", { class: "tag" }, "host") : null);
+    host ? " " : null, host ? h("span", { class: "tag" }, "host") : null].filter((c) => c !== null));
 }
 
 /** Draw every seat; `ctx` is the room shell's draw context. */
