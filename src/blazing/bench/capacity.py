@@ -21,7 +21,7 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 
 from blazing.bench.servers import Server
-from blazing.bench.stats import number
+from blazing.bench.stats import aligned, number
 
 Labels = tuple[tuple[str, str], ...]
 Samples = dict[tuple[str, Labels], float]
@@ -197,15 +197,9 @@ def table(label: str, capacity: dict[str, Any]) -> str:
     rows = [["type", *[heading for _, heading in COLUMNS]]]
     for kind, figures in capacity["per_type"].items():
         rows.append([kind, *[cell(figures.get(key)) for key, _ in COLUMNS]])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"\ncapacity: {label}  (per command of each type, over the measured window; "
-             "the last row: everything, background work included, per accepted command)"]
-    for i, row in enumerate(rows):
-        lines.append("  " + "  ".join(cell.ljust(w) if j == 0 else cell.rjust(w)
-                                      for j, (cell, w) in enumerate(zip(row, widths,
-                                                                        strict=True))))
-        if i == 0:
-            lines.append("  " + "  ".join("-" * w for w in widths))
+             "the last row: everything, background work included, per accepted command)",
+             *aligned(rows)]
     store = capacity.get("store_per_command", {})
     if "redis_in_per_cmd" in store:
         lines.append(

@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
-from blazing.bench.stats import number, spread
+from blazing.bench.stats import aligned, number, spread
 
 SCHEMA = "blazing-bench/1"
 
@@ -301,16 +301,10 @@ def table(document: dict[str, Any]) -> str:
             if name != "blazing" and "blazing" in targets:
                 errors.append("")
         rows.append(errors)
-        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         spread_note = (f"{repeats} runs each: median [min–max]" if repeats > 1
                        else "1 run each")
         lines.append(f"\n{case['case']}  ({spread_note})")
-        for i, row in enumerate(rows):
-            lines.append("  " + "  ".join(cell.ljust(w) if j == 0 else cell.rjust(w)
-                                          for j, (cell, w) in enumerate(zip(row, widths,
-                                                                            strict=True))))
-            if i == 0:
-                lines.append("  " + "  ".join("-" * w for w in widths))
+        lines.extend(aligned(rows))
     if document["notes"]:
         lines.append("\nnotes:")
         lines.extend(f"  - {note}" for note in document["notes"])
@@ -354,14 +348,8 @@ def scale_out_table(document: dict[str, Any]) -> str:
                      str(ours["errors"])])
     if len(rows) <= 2:
         return ""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["\nscale-out (medians; which processes share a core: notes above)"]
-    for i, row in enumerate(rows):
-        lines.append("  " + "  ".join(cell.ljust(w) if j == 0 else cell.rjust(w)
-                                      for j, (cell, w) in enumerate(zip(row, widths,
-                                                                        strict=True))))
-        if i == 0:
-            lines.append("  " + "  ".join("-" * w for w in widths))
+    lines = ["\nscale-out (medians; which processes share a core: notes above)",
+             *aligned(rows)]
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,5 @@
-"""Percentiles, spreads and CDF points, computed here (no numpy)."""
+"""Percentiles, spreads and CDF points, computed here (no numpy), and how the tables
+print figures."""
 
 import math
 import statistics
@@ -65,3 +66,17 @@ def number(value: float | None) -> str:
     if magnitude >= 10:
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+def aligned(rows: list[list[str]]) -> list[str]:
+    """A table's lines: the first column left-aligned, the others right-aligned, a rule
+    under the first row (the heading)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for i, row in enumerate(rows):
+        lines.append("  " + "  ".join(cell.ljust(w) if j == 0 else cell.rjust(w)
+                                      for j, (cell, w) in enumerate(zip(row, widths,
+                                                                        strict=True))))
+        if i == 0:
+            lines.append("  " + "  ".join("-" * w for w in widths))
+    return lines

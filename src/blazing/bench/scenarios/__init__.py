@@ -13,7 +13,7 @@ SCENARIOS: dict[str, Scenario] = {
                             ("start", "connected")),
     "churn": Scenario("churn", churn.PHASES, churn.split, churn.run, churn.summarize,
                       churn.CDF_SERIES, ("setup", "end")),
-    "reassign": Scenario("reassign", reassign.PHASES, reassign.split, reassign.run,
+    "reassign": Scenario("reassign", reassign.PHASES, games.split, reassign.run,
                          reassign.summarize, reassign.CDF_SERIES, ("setup", "window")),
 }
 DISTRIBUTED_ONLY = frozenset({"reassign"})  # not in the default list

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from blazing.bench import stats
-from blazing.bench.scenarios.common import WorkerContext, cancel_all, connect_many
+from blazing.bench.scenarios.common import Peer, WorkerContext, cancel_all, connect_many
 from blazing.bench.scenarios.play import open_room, play, spectate, start_game
 from blazing.bench.scenarios.spec import Result, Split, even_shares, merged
 
@@ -28,10 +28,12 @@ def split(params: dict[str, Any], workers: int) -> Split:
     return [{**params, "games": share} for share in even_shares(int(params["games"]), workers)]
 
 
-async def run(ctx: WorkerContext) -> None:
+async def connect_tables(ctx: WorkerContext) -> tuple[list[Peer], list[Peer]]:
+    """The worker's tables' players (``seats`` a table, in table order) and spectators
+    (``spectators`` a table), connected; user ids follow the worker's base."""
     params, base = ctx.spec.params, ctx.spec.user_base
     games, watchers = int(params["games"]), int(params["spectators"])
-    game, seats = str(params.get("game", "bigger_dice")), int(params.get("seats", 2))
+    seats = int(params.get("seats", 2))
     per_game = seats + watchers
     concurrency = int(params["concurrency"])
     players = await connect_many(
@@ -39,6 +41,14 @@ async def run(ctx: WorkerContext) -> None:
     spectators = await connect_many(
         ctx, [base + g * per_game + seats + i for g in range(games) for i in range(watchers)],
         concurrency, keep=False)
+    return players, spectators
+
+
+async def run(ctx: WorkerContext) -> None:
+    params = ctx.spec.params
+    games, watchers = int(params["games"]), int(params["spectators"])
+    game, seats = str(params.get("game", "bigger_dice")), int(params.get("seats", 2))
+    players, spectators = await connect_tables(ctx)
     peers = players + spectators
     await ctx.phase("setup")
 

@@ -18,21 +18,16 @@ import itertools
 import math
 import random
 import time
-from typing import Any
 
 from blazing.bench import stats
-from blazing.bench.scenarios.common import Event, WorkerContext, cancel_all, connect_many
-from blazing.bench.scenarios.games import think_times
+from blazing.bench.scenarios.common import Event, WorkerContext, cancel_all
+from blazing.bench.scenarios.games import connect_tables, think_times
 from blazing.bench.scenarios.play import open_room, play, spectate, start_game
-from blazing.bench.scenarios.spec import Result, Split, even_shares, merged
+from blazing.bench.scenarios.spec import Result, merged
 
 PHASES = ("setup", "action", "window")
 STOP_GRACE = 5.0
 PARTITIONS = 6  # the bench's topics (servers.TOPIC_PARTITIONS)
-
-
-def split(params: dict[str, Any], workers: int) -> Split:
-    return [{**params, "games": share} for share in even_shares(int(params["games"]), workers)]
 
 
 def partition_of(room_id: str, partitions: int = PARTITIONS) -> int:
@@ -44,16 +39,10 @@ def partition_of(room_id: str, partitions: int = PARTITIONS) -> int:
 
 
 async def run(ctx: WorkerContext) -> None:
-    params, base = ctx.spec.params, ctx.spec.user_base
+    params = ctx.spec.params
     games, watchers = int(params["games"]), int(params["spectators"])
     game, seats = str(params.get("game", "bigger_dice")), int(params.get("seats", 2))
-    per_game = seats + watchers
-    concurrency = int(params["concurrency"])
-    players = await connect_many(
-        ctx, [base + g * per_game + i for g in range(games) for i in range(seats)], concurrency)
-    spectators = await connect_many(
-        ctx, [base + g * per_game + seats + i for g in range(games) for i in range(watchers)],
-        concurrency, keep=False)
+    players, spectators = await connect_tables(ctx)
     await ctx.phase("setup")
     window_end = time.monotonic() + float(params["duration"])
     think_s = float(params.get("think_ms", 0.0)) / 1000
