@@ -19,7 +19,7 @@ import logging
 import os
 import signal
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -165,8 +165,11 @@ class GameService:
         subscription = await self._bus.subscribe(topics.commands, topics.service_group)
         loops = {"command consumer": consume(subscription, self.handle, concurrent_keys=True),
                  "timer loop": self._fire_timers(),
-                 "gateway watch": self._watch_gateways(),
-                 "outbox loop": self._drain_outboxes()}
+                 "gateway watch": self._every(self._settings.gateway_ttl / 3,
+                                              self.release_dead_gateways,
+                                              "dead gateways not looked for"),
+                 "outbox loop": self._every(self._settings.outbox_interval,
+                                            self.drain_outboxes, "outboxes not looked at")}
         self._tasks = []
         for what, loop in loops.items():
             task = asyncio.create_task(loop, name=f"service {what}")
@@ -402,15 +405,19 @@ class GameService:
         finally:
             firing.pop(room_id, None)
 
-    async def _watch_gateways(self) -> None:
+    @staticmethod
+    async def _every(seconds: float, work: Callable[[], Awaitable[object]],
+                     unavailable: str) -> None:
+        """Run ``work`` every ``seconds``; a failure is logged and the loop goes on
+        (``unavailable``: what a store or bus that does not answer left undone)."""
         while True:
-            await asyncio.sleep(self._settings.gateway_ttl / 3)
+            await asyncio.sleep(seconds)
             try:
-                await self.release_dead_gateways()
+                await work()
             except DependencyUnavailable as exc:
-                log.warning("dead gateways not looked for: %s", exc)
+                log.warning("%s: %s", unavailable, exc)
             except Exception:
-                log.exception("gateway watch error")
+                log.exception("%s: unexpected error", unavailable)
 
     async def release_dead_gateways(self) -> int:
         """Release the sockets of every gateway whose heartbeat ran out (a crash, a
@@ -540,16 +547,6 @@ class GameService:
         except DependencyUnavailable as exc:  # they are sent again later: harmless
             log.warning("outbox of room %s not marked sent: %s", room_id, exc)
         return True
-
-    async def _drain_outboxes(self) -> None:
-        while True:
-            await asyncio.sleep(self._settings.outbox_interval)
-            try:
-                await self.drain_outboxes()
-            except DependencyUnavailable as exc:
-                log.warning("outboxes not looked at: %s", exc)
-            except Exception:
-                log.exception("outbox loop error")
 
     async def drain_outboxes(self, limit: int = 100) -> int:
         """Send the outboxes whose events were not confirmed within
