@@ -5,12 +5,10 @@ stop it and start a new one on the same port. Nothing here sleeps to
 synchronise: every wait is a Playwright expectation or an awaited event.
 """
 
-import asyncio
 import contextlib
 import os
 import re
 import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +24,12 @@ from playwright.async_api import (
     expect,
 )
 
+from tests.support.process import REPO, ServeProcess
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SECRET = "browser-test-secret-that-is-long-enough-for-hs256"
-REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
-STARTUP_TIMEOUT = 20.0
 WAIT = 10_000  # ms, default for expectations
 
 
@@ -58,82 +56,21 @@ def _chromium_required_on_ci(request: pytest.FixtureRequest) -> None:
 # --- the server subprocess --------------------------------------------------------------
 
 
-@dataclass
-class ServerProcess:
-    """``blazing serve`` in a subprocess; ``stop()`` and ``start()`` keep the port.
-    Rooms are in memory (they die with the process) unless ``extra_args`` give a
-    ``--state-url``; ``kill()`` is a SIGKILL."""
+class ServerProcess(ServeProcess):
+    """``blazing serve`` for the page tests (:class:`ServeProcess`; ``stop()`` and
+    ``start()`` keep the port, ``kill()`` is a SIGKILL). Rooms are in memory (they
+    die with the process) unless ``extra_args`` give a ``--state-url``."""
 
-    workdir: Path
-    extra_args: list[str] = field(default_factory=list)
-    port: int = 0
-    proc: asyncio.subprocess.Process | None = None
-    _drain: asyncio.Task[None] | None = None
-    starts: int = 0
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    @classmethod
+    def of(cls, workdir: Path, extra_args: list[str]) -> "ServerProcess":
+        state = [] if "--state-url" in extra_args else ["--state-url", "memory://"]
+        return cls(workdir, ["--history-url", f"sqlite:///{workdir / 'h.db'}",
+                             "--log-level", "WARNING", *state, *extra_args],
+                   env={"JWT_SECRET": SECRET})
 
     @property
     def games_url(self) -> str:
         return f"{self.base_url}/games"
-
-    async def start(self) -> None:
-        assert self.proc is None, "already running"
-        self.starts += 1
-        log = (self.workdir / f"server-{self.starts}.log").open("wb")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "blazing", "serve",
-            "--host", "127.0.0.1", "--port", str(self.port),
-            "--history-url", f"sqlite:///{self.workdir / 'h.db'}",
-            "--jwt-secret", SECRET, "--log-level", "WARNING",
-            *([] if "--state-url" in self.extra_args else ["--state-url", "memory://"]),
-            *self.extra_args,
-            stdout=asyncio.subprocess.PIPE, stderr=log, env=env, cwd=REPO,
-        )
-        log.close()
-        assert self.proc.stdout is not None
-        try:
-            while True:
-                line = await asyncio.wait_for(self.proc.stdout.readline(), STARTUP_TIMEOUT)
-                if not line:
-                    raise RuntimeError(f"server exited early; see {self.workdir}")
-                match = re.search(rb"listening on http://127\.0\.0\.1:(\d+)", line)
-                if match:
-                    self.port = int(match.group(1))
-                    break
-        except BaseException:
-            await self.stop()
-            raise
-        self._drain = asyncio.create_task(self._drain_stdout(self.proc.stdout))
-
-    @staticmethod
-    async def _drain_stdout(stream: asyncio.StreamReader) -> None:
-        while await stream.readline():
-            pass
-
-    async def kill(self) -> None:
-        """SIGKILL: no shutdown, no close frames, nothing flushed (a crash)."""
-        await self.stop(signal.SIGKILL)
-
-    async def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if proc.returncode is None:
-            proc.send_signal(how)
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-        if self._drain is not None:
-            self._drain.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._drain
-            self._drain = None
 
     def pause(self) -> None:
         """Freeze the process (SIGSTOP): sockets stay open but nothing answers."""
@@ -155,7 +92,7 @@ async def make_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
     async def start(*extra_args: str) -> ServerProcess:
         workdir = tmp_path / f"server{len(servers)}"
         workdir.mkdir()
-        server = ServerProcess(workdir, list(extra_args))
+        server = ServerProcess.of(workdir, list(extra_args))
         servers.append(server)
         await server.start()
         return server
