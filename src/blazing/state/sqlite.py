@@ -216,7 +216,7 @@ class SqliteRoomStore:
             raise DependencyUnavailable("state store is not open")
         return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 
-    async def _run(self, work: Callable[[sqlite3.Connection], T], *, writes: bool = True) -> T:
+    async def _run(self, work: Callable[[sqlite3.Connection], T], *, writes: bool = False) -> T:
         """Run ``work`` (one transaction at most) here on the loop's connection, or in
         the thread when a lock held elsewhere makes it wait (or the thread has work
         queued, which must stay first: no reordering of one caller's steps)."""
@@ -268,8 +268,7 @@ class SqliteRoomStore:
         room = self._rooms.get(room_id)
         if room is None:
             row = await self._run(lambda db: db.execute(
-                "SELECT document FROM rooms WHERE room_id = ?", (room_id,)).fetchone(),
-                writes=False)
+                "SELECT document FROM rooms WHERE room_id = ?", (room_id,)).fetchone())
             if row is None:
                 return None
             room = self._rooms[room_id] = _decode(row[0])
@@ -284,7 +283,7 @@ class SqliteRoomStore:
                         "SELECT entry FROM room_chat WHERE room_id = ? ORDER BY n",
                         (room_id,))])
 
-        moves, chat = await self._run(read, writes=False)
+        moves, chat = await self._run(read)
         try:
             return msgspec.structs.replace(
                 room, moves=tuple(_move_decoder.decode(m) for m in moves),
@@ -309,8 +308,7 @@ class SqliteRoomStore:
 
     async def outbox(self, room_id: RoomId) -> list[bytes]:
         rows = await self._run(lambda db: db.execute(
-            "SELECT envelope FROM outbox WHERE room_id = ? ORDER BY id", (room_id,)).fetchall(),
-            writes=False)
+            "SELECT envelope FROM outbox WHERE room_id = ? ORDER BY id", (room_id,)).fetchall())
         return [bytes(row[0]) for row in rows]
 
     async def outbox_sent(self, room_id: RoomId, last: bytes) -> None:
@@ -334,7 +332,7 @@ class SqliteRoomStore:
                                [(until.timestamp(), row[0]) for row in rows])
             return [RoomId(row[0]) for row in rows]
 
-        return await self._run(claim)
+        return await self._run(claim, writes=True)
 
     async def _hand_over_commits(self) -> None:
         """Give the waiting commits to the thread, a group at a time, until none wait
@@ -347,7 +345,8 @@ class SqliteRoomStore:
                 outcomes: list[Exception | list[bytes]]
                 try:
                     outcomes = await self._run(partial(
-                        _commit_group, plans=plans, sent=[(r, last) for r, last, _ in sent]))
+                        _commit_group, plans=plans, sent=[(r, last) for r, last, _ in sent]),
+                        writes=True)
                 except Exception as exc:  # the transaction failed: every commit did
                     outcomes = [exc] * len(group)
                     for *_, confirmed in sent:
@@ -417,7 +416,7 @@ class SqliteRoomStore:
                 db.execute("DELETE FROM attempts WHERE started < ?", (now - 3600,))
             return int(tries + 1)
 
-        return await self._run(count)
+        return await self._run(count, writes=True)
 
     async def active_rooms(self, limit: int) -> list[Room]:
         """Active rooms, oldest first."""
