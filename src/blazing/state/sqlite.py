@@ -36,7 +36,10 @@ back cost several times that in thread switches. Only when another process holds
 the write lock (a second ``serve`` on the file) does the statement go to the
 store's thread, on a second connection that waits for the lock there; so do the
 WAL checkpoints (every :data:`CHECKPOINT_EVERY` writes), whose disk flush must
-not stall the loop.
+not stall the loop. Each ends by starting the WAL over, so the file stays at what
+about a thousand commits write, however long the play goes on; the commits that
+come during that last step wait for it (a few milliseconds: the tail of
+``bench/tail_trace.py``).
 
 Rooms this store committed or loaded are also kept in memory, so that a command's
 ``load`` costs no trip to the thread (the commit still does, and is the truth: its
@@ -251,7 +254,7 @@ class SqliteRoomStore:
 
     def _wrote(self) -> None:
         """Count a write; every CHECKPOINT_EVERY, copy the WAL into the database in the
-        thread (passive: it never blocks a writer), so the WAL stays small."""
+        thread and start it over, so the WAL stays small (see ``_checkpoint``)."""
         self._writes += 1
         if self._writes < CHECKPOINT_EVERY or self._thread is None or self._db is None:
             return
@@ -442,8 +445,15 @@ class SqliteRoomStore:
 
 
 def _checkpoint(db: sqlite3.Connection) -> None:
+    # A passive checkpoint alone never catches up with a steady stream of commits (the
+    # frames written while it flushes are left), so the WAL would never start over and
+    # would grow by every commit (700 MB in 30 s of one game's rolls). The passive one
+    # copies the bulk without holding writers; the RESTART after it holds new writers
+    # (the loop's go to the thread, behind it) only while it copies what came in
+    # meanwhile, and then the next commit writes from the start of the file again.
     with contextlib.suppress(sqlite3.Error):  # busy or failing: the next one tries again
-        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        db.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
 
 def _commit_group(db: sqlite3.Connection, *,
