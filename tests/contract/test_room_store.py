@@ -506,3 +506,15 @@ async def test_the_document_a_move_writes_does_not_grow_with_the_logs(store: Any
         await store.commit(plan)
     assert len(encode_room(plan.room)) <= small + 8  # type: ignore[arg-type]  # version digits
     assert len((await store.load(room.room_id, logs=True)).moves) == 299
+
+
+async def test_a_room_leaves_the_active_list_when_it_finishes_and_not_before(
+        store: Any) -> None:
+    room = await created(store, fresh_table().room)  # type: ignore[arg-type]
+    moved = bump(room, turn_number=1)  # still active: the flag is left as it was
+    await store.commit(plan_commit(room, moved))
+    assert room.room_id in {r.room_id for r in await store.active_rooms(10_000)}
+    finished = bump(moved, status=RoomStatus.FINISHED)
+    await store.commit(plan_commit(moved, finished))
+    assert room.room_id not in {r.room_id for r in await store.active_rooms(10_000)}
+    assert await store.load(room.room_id) == finished

@@ -4,6 +4,7 @@ stores on one file (two processes) still compare-and-set against each other, and
 a caller cancelled mid-statement does not break closing."""
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -123,3 +124,40 @@ async def test_the_wal_starts_over_while_commits_keep_coming(tmp_path: Path) -> 
                 sizes.append(wal.stat().st_size)
     # The file keeps its high-water mark once the WAL starts over from its beginning.
     assert sizes[-1] <= 2 * sizes[1], sizes
+
+
+async def test_a_file_with_the_earlier_rooms_table_opens_with_its_rooms(
+        tmp_path: Path) -> None:
+    """Files written before ``rooms`` became a rowid table (its WITHOUT ROWID rows
+    sent every document to an overflow page) are moved over when opened."""
+    path = str(tmp_path / "state.db")
+    room = fresh_table().room
+    assert room is not None
+    room = msgspec.structs.replace(room, turn_deadline=T0, status=RoomStatus.IN_PROGRESS)
+    async with SqliteRoomStore(path) as store:
+        await store.commit(plan_commit(None, room))
+    with sqlite3.connect(path) as db:  # the table as earlier versions created it
+        db.executescript("""
+            ALTER TABLE rooms RENAME TO new_rooms;
+            DROP INDEX rooms_by_deadline; DROP INDEX active_rooms_by_age;
+            CREATE TABLE rooms (room_id TEXT PRIMARY KEY, version INTEGER NOT NULL,
+                active INTEGER NOT NULL, created_at REAL NOT NULL, deadline REAL,
+                document BLOB NOT NULL) WITHOUT ROWID;
+            CREATE INDEX rooms_by_deadline ON rooms (deadline) WHERE deadline IS NOT NULL;
+            CREATE INDEX active_rooms_by_age ON rooms (created_at, room_id) WHERE active;
+            INSERT INTO rooms SELECT * FROM new_rooms; DROP TABLE new_rooms;
+        """)
+    db.close()
+    async with SqliteRoomStore(path) as store:
+        assert await store.load(room.room_id) == room
+        assert await store.due(T0 + timedelta(seconds=1), 10) == [room.room_id]
+        assert [r.room_id for r in await store.active_rooms(10)] == [room.room_id]
+        moved = bump(room)
+        await store.commit(plan_commit(room, moved))
+    with sqlite3.connect(path) as db:
+        (sql,) = db.execute("SELECT sql FROM sqlite_schema WHERE name = 'rooms'").fetchone()
+        indexes = {r[0] for r in db.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'rooms'")}
+    db.close()
+    assert "WITHOUT ROWID" not in sql.upper()
+    assert {"rooms_by_deadline", "active_rooms_by_age"} <= indexes

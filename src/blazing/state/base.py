@@ -96,6 +96,9 @@ class CommitPlan:
     # Whether the room was an open table before: a store whose removal from the index
     # costs a statement can skip it when the room neither was nor is one.
     was_open_table: bool = True
+    # Whether the room was active before (a store can leave an unchanged flag alone;
+    # None: not known, write it).
+    was_active: bool | None = None
 
 
 def name_claim(name: str) -> str:
@@ -174,6 +177,7 @@ def plan_commit(before: Room | None, after: Room | None, outbox: Sequence[bytes]
         outbox_due=outbox_due,
         logs=log_appends(before, after),
         was_open_table=before is not None and before.open_table,
+        was_active=was_active,
     )
 
 
