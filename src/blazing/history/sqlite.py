@@ -39,6 +39,10 @@ class SqliteHistory:
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
+        # As the room store: a commit survives the process being killed; only a power
+        # loss or an OS crash may take the last ones. FULL made every finished game wait
+        # for a disk flush, and the rooms' commits stalled behind it on the same disk.
+        db.execute("PRAGMA synchronous=NORMAL")
         sql.create(db)
         return db
 
