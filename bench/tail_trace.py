@@ -7,7 +7,8 @@ hooks that time, on the shared monotonic clock:
   - ``gc0``/``gc1``/``gc2``: collections (``gc.callbacks``);
   - ``commit>1ms``: a group of room commits (the SQLite transaction, on the loop)
     that took a millisecond or more;
-  - ``checkpoint``: a WAL checkpoint (in the store's thread);
+  - ``checkpoint``/``restart``: a WAL checkpoint (in the store's thread), and one
+    that also starts the WAL over (it holds the commits that come meanwhile);
   - ``history``/``rating``: a finished game written, its ratings computed and written
     (in the history store's thread, holding the GIL for their Python parts);
   - ``game_end``: a roll that ended a game (its ``game_ended`` seen by the client);
@@ -92,7 +93,12 @@ def serve(journal: str, argv: list[str]) -> int:
     gc.callbacks.append(on_gc)
     state_sqlite._commit_group = _timed(spans, "commit>1ms", state_sqlite._commit_group,
                                         at_least_ns=1_000_000)
-    state_sqlite._checkpoint = _timed(spans, "checkpoint", state_sqlite._checkpoint)
+    checkpoint = state_sqlite._checkpoint
+
+    def timed_checkpoint(db: Any, *, restart: bool) -> None:
+        _timed(spans, "restart" if restart else "checkpoint", checkpoint)(db, restart=restart)
+
+    state_sqlite._checkpoint = timed_checkpoint
     sqlite_records.write_game = _timed(spans, "history", sqlite_records.write_game)
     sqlite_records.rate = _timed(spans, "rating", sqlite_records.rate)
     enter = GameService.__aenter__

@@ -36,10 +36,10 @@ back cost several times that in thread switches. Only when another process holds
 the write lock (a second ``serve`` on the file) does the statement go to the
 store's thread, on a second connection that waits for the lock there; so do the
 WAL checkpoints (every :data:`CHECKPOINT_EVERY` writes), whose disk flush must
-not stall the loop. Each ends by starting the WAL over, so the file stays at what
-about a thousand commits write, however long the play goes on; the commits that
-come during that last step wait for it (a few milliseconds: the tail of
-``bench/tail_trace.py``).
+not stall the loop. Every :data:`RESTART_EVERY`-th also starts the WAL over, so
+the file stays at what a few thousand commits write however long the play goes on;
+the commits that come during that step wait for it (milliseconds: see the tail in
+``bench/tail_trace.py`` and docs/performance.md).
 
 Rooms this store committed or loaded are also kept in memory, so that a command's
 ``load`` costs no trip to the thread (the commit still does, and is the truth: its
@@ -145,7 +145,8 @@ _move_decoder = msgspec.json.Decoder(MoveRecord)
 _chat_decoder = msgspec.json.Decoder(ChatLine)
 
 BUSY_TIMEOUT_MS = 5000  # another process holding the write lock (a second `serve`)
-CHECKPOINT_EVERY = 1000  # writes between two WAL checkpoints (in the thread)
+CHECKPOINT_EVERY = 200  # writes between two WAL checkpoints (in the thread)
+RESTART_EVERY = 10  # checkpoints: each tenth also starts the WAL over
 T = TypeVar("T")
 
 
@@ -165,6 +166,7 @@ class SqliteRoomStore:
         self._fast: sqlite3.Connection | None = None  # the loop's: never waits
         self._in_flight = 0  # statements queued for or running in the thread
         self._writes = 0  # since the last checkpoint
+        self._checkpoints = 0
         self._checkpoint: asyncio.Future[None] | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._rooms: dict[RoomId, Room] = {}  # rooms as last committed or loaded here
@@ -269,9 +271,11 @@ class SqliteRoomStore:
         if self._checkpoint is not None and not self._checkpoint.done():
             return
         self._writes = 0
+        self._checkpoints += 1
         db = self._db
         self._checkpoint = asyncio.get_running_loop().run_in_executor(
-            self._thread, partial(_checkpoint, db))
+            self._thread, partial(_checkpoint, db,
+                                  restart=self._checkpoints % RESTART_EVERY == 0))
 
     # --- the port ----------------------------------------------------------------------
 
@@ -474,16 +478,19 @@ def _migrate(db: sqlite3.Connection) -> None:
         raise
 
 
-def _checkpoint(db: sqlite3.Connection) -> None:
-    # A passive checkpoint alone never catches up with a steady stream of commits (the
-    # frames written while it flushes are left), so the WAL would never start over and
-    # would grow by every commit (700 MB in 30 s of one game's rolls). The passive one
-    # copies the bulk without holding writers; the RESTART after it holds new writers
-    # (the loop's go to the thread, behind it) only while it copies what came in
-    # meanwhile, and then the next commit writes from the start of the file again.
+def _checkpoint(db: sqlite3.Connection, *, restart: bool) -> None:
+    # Passive checkpoints copy the WAL into the database without holding writers; made
+    # often, each flushes little, and a commit that meets the flush on the disk waits
+    # less. But they never catch up with a steady stream of commits (the frames written
+    # while one flushes are left), so the WAL would never start over and would grow by
+    # every commit (700 MB in 30 s of one game's rolls): every RESTART_EVERY-th also
+    # runs a RESTART, which holds new writers (the loop's go to the thread, behind it)
+    # while it copies what came in meanwhile, and the next commit writes from the
+    # start of the file again.
     with contextlib.suppress(sqlite3.Error):  # busy or failing: the next one tries again
         db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        db.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+        if restart:
+            db.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
 
 def _commit_group(db: sqlite3.Connection, *,
