@@ -95,8 +95,9 @@ def serve(journal: str, argv: list[str]) -> int:
                                         at_least_ns=1_000_000)
     checkpoint = state_sqlite._checkpoint
 
-    def timed_checkpoint(db: Any, *, restart: bool) -> None:
-        _timed(spans, "restart" if restart else "checkpoint", checkpoint)(db, restart=restart)
+    def timed_checkpoint(db: Any, **options: bool) -> None:
+        kind = "restart" if options.get("restart") else "checkpoint"
+        _timed(spans, kind, checkpoint)(db, **options)
 
     state_sqlite._checkpoint = timed_checkpoint
     sqlite_records.write_game = _timed(spans, "history", sqlite_records.write_game)
