@@ -28,13 +28,13 @@ times the number of slow rolls): a kind far above chance is a cause.
 import argparse
 import asyncio
 import atexit
+import bisect
 import contextlib
 import gc
 import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -169,29 +169,6 @@ class _WalPeak:
         self._thread.join()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_listening(port: int, server: "subprocess.Popen[bytes]") -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("the server exited at start")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)  # polling a port with a deadline
-    raise SystemExit("the server did not listen within 30 s")
-
-
-def _taskset(core: int) -> list[str]:
-    return ["taskset", "-c", str(core)] if shutil.which("taskset") else []
-
-
 def attribute(slow: list[tuple[int, int]], spans: list[Span], run_ns: int) -> list[
         tuple[str, int, float, float]]:
     """Per kind: slow rolls overlapping it, the number expected by chance, the kind's
@@ -204,7 +181,7 @@ def attribute(slow: list[tuple[int, int]], spans: list[Span], run_ns: int) -> li
         starts = [s for s, _ in mine]
         hits = 0
         for sent, answered in slow:
-            i = _bisect_right(starts, answered)
+            i = bisect.bisect_right(starts, answered)
             # Spans are short and do not nest: the latest few starting before the
             # answer are the only ones that can overlap.
             if any(e >= sent for _, e in mine[max(0, i - 8):i]):
@@ -214,41 +191,30 @@ def attribute(slow: list[tuple[int, int]], spans: list[Span], run_ns: int) -> li
     return rows
 
 
-def _bisect_right(values: list[int], x: int) -> int:
-    lo, hi = 0, len(values)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if values[mid] <= x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 def report(rolls: list[tuple[int, int]], spans: list[Span]) -> None:
+    from blazing.bench.stats import aligned, percentile
+
     rtts = sorted(answered - sent for sent, answered in rolls)
     run_ns = rolls[-1][1] - rolls[0][0]
     print(f"{len(rtts):,} rolls over {run_ns / 1e9:.1f} s; "
-          f"p50 {rtts[len(rtts) // 2] / 1e3:,.0f} µs, "
-          f"p99 {rtts[int(len(rtts) * 0.99)] / 1e3:,.0f} µs, "
-          f"p99.9 {rtts[int(len(rtts) * 0.999)] / 1e3:,.0f} µs, max {rtts[-1] / 1e3:,.0f} µs")
-    counts: dict[str, tuple[int, float]] = {}
+          + ", ".join(f"p{q:g} {percentile(rtts, q) / 1e3:,.0f} µs" for q in (50, 99, 99.9))
+          + f", max {rtts[-1] / 1e3:,.0f} µs")
+    lengths: dict[str, list[float]] = {}
     for kind, s, e in spans:
-        n, total = counts.get(kind, (0, 0.0))
-        counts[kind] = (n + 1, total + (e - s) / 1e3)
-    print("\nevents during the run: count, mean µs, max µs")
-    for kind, (n, total) in sorted(counts.items()):
-        longest = max((e - s) / 1e3 for k, s, e in spans if k == kind)
-        print(f"  {kind:12} {n:7,} {total / n:9,.0f} {longest:9,.0f}")
-    for pct in (99.0, 99.9):
-        bar = rtts[min(len(rtts) - 1, int(len(rtts) * pct / 100))]
+        lengths.setdefault(kind, []).append((e - s) / 1e3)
+    print("\nevents during the run:")
+    print("\n".join(aligned([["kind", "count", "mean µs", "max µs"]] + [
+        [kind, f"{len(ls):,}", f"{sum(ls) / len(ls):,.0f}", f"{max(ls):,.0f}"]
+        for kind, ls in sorted(lengths.items())])))
+    for q in (99.0, 99.9):
+        bar = percentile(rtts, q)
         slow = [(s, a) for s, a in rolls if a - s >= bar]
-        print(f"\nrolls at or above p{pct:g} ({bar / 1e3:,.0f} µs): {len(slow)}")
-        print(f"  {'kind':12} {'overlapping':>11} {'by chance':>10} {'share of run':>13}")
-        for kind, hits, chance, share in attribute(slow, spans, run_ns):
-            print(f"  {kind:12} {hits:11,} {chance:10.1f} {share:12.2%}")
+        print(f"\nrolls at or above p{q:g} ({bar / 1e3:,.0f} µs): {len(slow)}")
+        print("\n".join(aligned([["kind", "overlapping", "by chance", "share of run"]] + [
+            [kind, f"{hits:,}", f"{chance:.1f}", f"{share:.2%}"]
+            for kind, hits, chance, share in attribute(slow, spans, run_ns)])))
         explained = sum(1 for s, a in slow if any(
-            k not in ("game_end",) and e >= s and st <= a for k, st, e in spans))
+            k != "game_end" and e >= s and st <= a for k, st, e in spans))
         print(f"  overlapping any timed event but game ends: {explained} of {len(slow)}")
 
 
@@ -262,7 +228,9 @@ def main() -> int:
     parser.add_argument("--server-arg", action="append", default=[],
                         help="more `blazing serve` options (repeat)")
     args = parser.parse_args()
-    port, secret = _free_port(), secrets.token_urlsafe(32)
+    from blazing.bench.servers import free_port, taskset, wait_ready
+
+    port, secret = free_port(), secrets.token_urlsafe(32)
     work = Path(tempfile.mkdtemp(prefix="blazing-tail-"))
     journal = work / "server-spans.json"
     flags = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "WARNING",
@@ -270,11 +238,14 @@ def main() -> int:
              "--state-url", f"sqlite:///{work / 'state.db'}",
              "--rate-per-second", "100000", "--rate-burst", "100000",
              "--turn-seconds", "3600", "--idle-timeout", "3600", *args.server_arg]
-    server = subprocess.Popen(
-        [*_taskset(args.server_core), sys.executable, __file__, "--serve", str(journal),
-         *flags], env={**os.environ, "JWT_SECRET": secret})
+    log = work / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [*taskset(args.server_core), sys.executable, __file__, "--serve", str(journal),
+             *flags], env={**os.environ, "JWT_SECRET": secret}, stdout=out,
+            stderr=subprocess.STDOUT)
     try:
-        _wait_listening(port, server)
+        wait_ready(f"http://127.0.0.1:{port}/readyz", [server], [log])
         os.sched_setaffinity(0, {args.client_core})
         spans: list[Span] = []
         rolls: list[tuple[int, int]] = []

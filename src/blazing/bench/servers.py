@@ -153,7 +153,8 @@ def sharing(placed: dict[str, int | None], client_cores: set[int] | None) -> lis
     return notes
 
 
-def _taskset(core: int | None) -> list[str]:
+def taskset(core: int | None) -> list[str]:
+    """The command prefix that pins a process to ``core`` (none without taskset)."""
     if core is None or shutil.which("taskset") is None:
         return []
     return ["taskset", "-c", str(core)]
@@ -192,7 +193,7 @@ class Spawner:
         log = open(log_path, "wb")  # noqa: SIM115 - closed in __exit__/stop
         self._log_files.append(log)
         process = subprocess.Popen(
-            _taskset(self.core if isinstance(core, str) else core) + argv,
+            taskset(self.core if isinstance(core, str) else core) + argv,
             stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=procs.child_setup,
             env=env)
