@@ -555,15 +555,15 @@ def _commit_one(db: sqlite3.Connection, plan: CommitPlan,
         if db.execute("DELETE FROM rooms WHERE room_id = ? AND version = ?",
                       (rid, plan.expected_version)).rowcount == 0:
             return Conflict(f"room {rid} changed underneath")
-    elif (db.execute("UPDATE rooms SET version = ?, deadline = ?, document = ? "
-                     "WHERE room_id = ? AND version = ?",
-                     (room.version, deadline, document, rid, plan.expected_version))
-          if plan.active == plan.was_active  # (setting it rewrites its index's entry)
-          else db.execute("UPDATE rooms SET version = ?, active = ?, deadline = ?, "
-                          "document = ? WHERE room_id = ? AND version = ?",
-                          (room.version, int(plan.active), deadline, document, rid,
-                           plan.expected_version))).rowcount == 0:
-        return Conflict(f"room {rid} changed underneath")
+    else:
+        columns = "version = ?, deadline = ?, document = ?"
+        values: list[object] = [room.version, deadline, document]
+        if plan.active != plan.was_active:  # (setting it rewrites its index's entry)
+            columns += ", active = ?"
+            values.append(int(plan.active))
+        if db.execute(f"UPDATE rooms SET {columns} WHERE room_id = ? AND version = ?",
+                      (*values, rid, plan.expected_version)).rowcount == 0:
+            return Conflict(f"room {rid} changed underneath")
     _write_indexes(db, plan)
     _write_logs(db, plan)
     if not plan.outbox:
