@@ -3,7 +3,6 @@ shape (BSON dates, the spec's field names) and bounded failure when the server i
 unreachable."""
 
 import asyncio
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -26,6 +25,7 @@ from blazing.records import ratings
 from tests.contract.conftest import MONGO_URL, drop_database, require
 from tests.contract.test_history import record, user
 from tests.contract.test_records import rated
+from tests.support.process import free_port
 
 pytestmark = pytest.mark.services
 
@@ -115,12 +115,6 @@ async def test_the_players_index_serves_for_user(history: MongoHistory) -> None:
     games = await history.for_user(UserId(me), 2)
     assert [g.finished_at.minute for g in games] == [4, 3]
     assert await history.for_user(UserId(me), 0) == []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_an_unreachable_server_is_unavailable_quickly() -> None:

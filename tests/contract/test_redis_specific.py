@@ -44,6 +44,7 @@ from tests.contract.test_room_store import (
     unique_user,
     with_players,
 )
+from tests.support.process import free_port
 
 pytestmark = pytest.mark.services
 DEADLINE = 10.0  # seconds any polled condition may take
@@ -173,12 +174,6 @@ async def test_presence_uses_the_documented_keys_and_ttl(raw: Redis) -> None:
         assert await raw.smembers(f"ws:sockets:{me}") == {"s1"}  # type: ignore[misc]
         assert await presence.socket_closed(me, SocketId("s1"), GW)
         assert not await raw.exists(f"ws:presence:{me}", f"ws:sockets:{me}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_an_unreachable_redis_is_unavailable_quickly() -> None:

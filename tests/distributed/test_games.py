@@ -3,6 +3,7 @@ a four-player dice game with a spectator and a Tic Tac Toe match, players spread
 the gateways, and the games in history with their type."""
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -16,24 +17,23 @@ from tests.e2e.test_games import check_same_story
 pytestmark = pytest.mark.services
 
 
-async def recorded(gateway: Proc, room_id: str) -> dict[str, Any]:
-    async with aiohttp.ClientSession() as http, asyncio.timeout(20):
-        while True:  # history is written just after the end, by the timer loop
-            async with http.get(f"{gateway.url}/api/games/history/{room_id}") as response:
-                if response.status == 200:
-                    return dict(await response.json())
-            await asyncio.sleep(0.05)
-
-
-async def bob_listing(gateway: Proc) -> list[dict[str, Any]]:
+async def served(gateway: Proc, path: str, ready: Callable[[int, Any], bool],
+                 **params: str) -> Any:
+    """The JSON of ``path`` once ``ready(status, body)``: history is written just after a
+    game's end, by the timer loop, the game's document first and its players' lines
+    right after it."""
     async with aiohttp.ClientSession() as http, asyncio.timeout(20):
         while True:
-            async with http.get(f"{gateway.url}/api/games/history",
-                                params={"user_id": "2", "game_type": "tic_tac_toe"}) as response:
-                games: list[dict[str, Any]] = (await response.json())["games"]
-            if games:
-                return games
+            async with http.get(gateway.url + path, params=params) as response:
+                body = await response.json()
+                if ready(response.status, body):
+                    return body
             await asyncio.sleep(0.05)
+
+
+async def recorded(gateway: Proc, room_id: str) -> dict[str, Any]:
+    return dict(await served(gateway, f"/api/games/history/{room_id}",
+                             lambda status, _: status == 200))
 
 
 async def test_four_dice_players_on_two_gateways_and_a_spectator(cluster: Cluster) -> None:
@@ -66,10 +66,9 @@ async def test_a_tic_tac_toe_match_across_gateways(cluster: Cluster) -> None:
         check_same_story([alice, bob], room_id, 1)
         game = await recorded(gw_a, room_id)
         assert game["game_type"] == "tic_tac_toe" and len(game["rounds"]) == 9
-        # The players' lines are written just after the game's document, so the
-        # listing can lag the lookup by id by a moment.
-        listed = await bob_listing(gw_b)
-        assert [g["room_id"] for g in listed] == [room_id]
+        listing = await served(gw_b, "/api/games/history", lambda _, body: bool(body["games"]),
+                               user_id="2", game_type="tic_tac_toe")
+        assert [g["room_id"] for g in listing["games"]] == [room_id]
     finally:
         for ws in (alice, bob):
             await ws.close()
