@@ -289,18 +289,30 @@ async def test_a_consumer_whose_commits_hang_says_so_and_is_replaced(
     from blazing.bus.base import consume
 
     monkeypatch.setattr(kafka_module, "COMMIT_STALL_SECONDS", 1.0)
-    monkeypatch.setattr(kafka_module, "RENEW_AFTER_SECONDS", 2.0)
-    monkeypatch.setattr(kafka_module, "BROKER_BACK_SECONDS", 1.0)
+    monkeypatch.setattr(kafka_module, "PROBE_SECONDS", 0.2)
+    monkeypatch.setattr(kafka_module, "BROKER_BACK_SECONDS", 1.5)
     kafka.bus.request_timeout = 0.5
     kafka.bus.commit_interval = 0.0
     name, group = topic(), f"service-{uuid.uuid4().hex[:8]}"
     subscription = await kafka.subscribe(name, group)
     stuck = subscription._consumer
 
+    attempts = 0
+
     async def never_answers(offsets: Any) -> None:
+        nonlocal attempts
+        attempts += 1
         await asyncio.sleep(3600)
 
     monkeypatch.setattr(stuck, "commit", never_answers)
+    broker_answers = False
+
+    async def answers() -> bool:
+        return broker_answers
+
+    # First an outage: commits fail because the broker is away, not because the
+    # consumer is stuck, so it is kept however long that lasts.
+    monkeypatch.setattr(kafka.bus, "broker_answers", answers)
     handled: list[bytes] = []
 
     async def handle(value: bytes) -> None:
@@ -325,6 +337,11 @@ async def test_a_consumer_whose_commits_hang_says_so_and_is_replaced(
             while (why := await ping_failure(kafka)) is None:  # noqa: ASYNC110 - polled
                 await asyncio.sleep(0.1)  # polling, with the deadline above
         assert "has not committed" in why
+        # Many more commits than BROKER_BACK_SECONDS holds fail meanwhile: still kept.
+        failed = attempts
+        await publish_until(lambda: attempts >= failed + 6, within=TIMEOUT)
+        assert subscription._consumer is stuck
+        broker_answers = True  # the broker is back, the commits still hang: replaced
         await publish_until(lambda: subscription._consumer is not stuck, within=TIMEOUT)
         before = len(handled)
         await publish_until(lambda: len(handled) >= before + 10, within=TIMEOUT)

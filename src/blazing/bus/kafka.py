@@ -33,11 +33,13 @@
   (aiokafka sends no LeaveGroup for it): its partitions wait for its replacement,
   or move once the session timeout passes.
 - Offsets are committed in the background: a commit the coordinator is slow to
-  answer never holds the caller's consume loop. A consumer whose commits keep
-  failing while the broker answers (its group coordinator lookup can stay stuck
-  after a broker crash) is replaced by a new one in the same group, after
-  :data:`RENEW_AFTER_SECONDS` (and :data:`BROKER_BACK_SECONDS` of the broker
-  answering).
+  answer never holds the caller's consume loop. After a broker crash a consumer's
+  group coordinator lookup can hang for good (seen under load: no lookup is sent
+  again once the broker is back, so every commit times out). While commits fail
+  the subscription asks the broker for metadata every :data:`PROBE_SECONDS`; a
+  commit that began :data:`BROKER_BACK_SECONDS` after the broker answered again
+  and still failed marks the consumer stuck, and it is replaced by a new one in
+  the same group (the old one is stopped in the background).
 - Readiness (``ping``): the broker answers a metadata request, the producer is not
   broken, and every open subscription has fetched within :data:`STALL_SECONDS`
   (a consume loop that died or hangs stops fetching) and committed within
@@ -97,10 +99,12 @@ FETCH_WAIT_MS = 1000  # a fetch returns after this long even with nothing to giv
 STALL_SECONDS = 30.0
 HANDOVER_SECONDS = 3.0  # how long a rebalance waits for the batch being handled
 COMMIT_STALL_SECONDS = 15.0  # commits failing this long: the consumer is not ready
-RENEW_AFTER_SECONDS = 20.0  # and this long, with the broker answering: replace it
-# After an outage a sound consumer commits again within seconds of the broker's return;
-# one that still cannot after this long with the broker answering is stuck.
-BROKER_BACK_SECONDS = 10.0
+PROBE_SECONDS = 1.0  # while commits fail, how often to ask whether the broker answers
+# After an outage a sound consumer commits again within a second or two of the broker's
+# return (the coordinator loads its groups first). A commit begun this long after the
+# broker answered again that still fails shows the consumer is stuck.
+BROKER_BACK_SECONDS = 5.0
+RENEWAL_RETRY_SECONDS = 5.0  # between attempts to start a replacement consumer
 
 
 class KafkaSubscription:
@@ -111,8 +115,11 @@ class KafkaSubscription:
     is back. It raises ``DependencyUnavailable`` only for a fatal consumer error.
     """
 
-    def __init__(self, bus: "KafkaBus", topic: str, group: str, consumer: Any) -> None:
+    def __init__(self, bus: "KafkaBus", topic: str, group: str, consumer: Any,
+                 listener: "_HandOver") -> None:
         self._bus, self._topic, self._group, self._consumer = bus, topic, group, consumer
+        self._listener = listener  # the consumer's rebalance listener
+        listener.subscription = self
         self.name = f"{topic} as {group}"
         self._closed = False
         # Offsets of the last message returned per partition, and of the last one the
@@ -122,10 +129,12 @@ class KafkaSubscription:
         self._last_commit = 0.0  # monotonic time of the last offset commit
         self._committing: asyncio.Task[None] | None = None  # the commit in flight
         self._commit_failing_since: float | None = None  # monotonic, while they fail
+        self._last_failed_commit = 0.0  # monotonic start of the last commit that failed
         self._fatal: DependencyUnavailable | None = None  # raised to the caller
+        self._next_probe = 0.0  # monotonic time of the next "does the broker answer?"
         self._next_renewal = 0.0  # monotonic time before which no renewal is tried
         self._broker_back: float | None = None  # since when the broker answers again
-        self._stopped = False  # the consumer was stopped by a renewal that failed
+        self._stopped = False  # the consumer was retired and not yet replaced
         self.last_fetch = time.monotonic()  # when a fetch last returned
         # Set while no batch is out with the caller (between a batch and its commit).
         self._idle = asyncio.Event()
@@ -150,9 +159,11 @@ class KafkaSubscription:
             if self._fatal is not None:
                 raise self._fatal
             now = time.monotonic()
-            if (self._stopped or self.commit_failing_for(now) > RENEW_AFTER_SECONDS) \
-                    and now >= self._next_renewal:
-                await self._renew()
+            if self._stopped:
+                if now >= self._next_renewal:
+                    await self._renew()
+            elif self._commit_failing_since is not None and now >= self._next_probe:
+                await self._probe(now)
             try:
                 # getmany waits up to timeout_ms for the first record, then returns
                 # whatever is already fetched, per partition in offset order.
@@ -251,6 +262,7 @@ class KafkaSubscription:
                    if partitions is None or tp in partitions}
         if not offsets:
             return
+        began = time.monotonic()
         try:
             async with asyncio.timeout(self._bus.request_timeout):
                 await self._consumer.commit(offsets)
@@ -259,22 +271,24 @@ class KafkaSubscription:
             log.info("kafka commit skipped after a rebalance: %s", exc)
             self._forget(offsets)
         except TimeoutError:
-            self._failed()
+            self._failed(began)
             log.warning("kafka commit timed out; the offsets stay pending")
         except KafkaError as exc:
             if not getattr(exc, "retriable", False):
                 raise DependencyUnavailable(f"kafka commit: {exc!r}") from exc
-            self._failed()
+            self._failed(began)
             log.warning("kafka commit failed, the offsets stay pending: %r", exc)
         except (IllegalOperation, OSError) as exc:
             raise DependencyUnavailable(f"kafka commit: {exc!r}") from exc
         else:
-            self._commit_failing_since = None
+            self._commit_failing_since = self._broker_back = None
             self._forget(offsets)
 
-    def _failed(self) -> None:
+    def _failed(self, began: float) -> None:
+        """A commit attempt begun at ``began`` (monotonic) failed."""
         if self._commit_failing_since is None:
-            self._commit_failing_since = time.monotonic()
+            self._commit_failing_since = began
+        self._last_failed_commit = max(self._last_failed_commit, began)
 
     def _forget(self, committed: dict[Any, int]) -> None:
         """Drop the offsets that were committed (unless newer ones came since)."""
@@ -282,36 +296,43 @@ class KafkaSubscription:
             if self._handled.get(tp) == offset - 1:
                 del self._handled[tp]
 
-    async def _renew(self) -> None:
-        """Replace a consumer whose commits keep failing while the broker answers by a
-        new one in the same group (a static member takes its own place back). What
-        it had not committed is delivered again. While the broker does not answer,
-        and for :data:`BROKER_BACK_SECONDS` after it answers again, wait: that is an
-        outage, not a broken consumer."""
-        now = time.monotonic()
-        self._next_renewal = now + RENEW_AFTER_SECONDS / 4
+    async def _probe(self, now: float) -> None:
+        """Commits are failing: tell an outage (the broker does not answer) from a
+        stuck consumer (a commit begun well after the broker answered again failed),
+        and replace a stuck one."""
+        self._next_probe = now + PROBE_SECONDS
         if not await self._bus.broker_answers():
             self._broker_back = None
             return
         if self._broker_back is None:
             self._broker_back = now
-        if not self._stopped and now - self._broker_back < BROKER_BACK_SECONDS:
-            return  # give it the time a sound consumer needs to come back by itself
-        log.warning("kafka consumer of %s cannot work; starting a new one", self.name)
-        await self._settle()
-        if self._committing is not None:
-            self._committing.cancel()  # stuck with the old consumer
+        if self._last_failed_commit >= self._broker_back + BROKER_BACK_SECONDS:
+            log.warning("kafka consumer of %s cannot commit though the broker answers; "
+                        "starting a new one", self.name)
+            await self._renew()
+
+    async def _renew(self) -> None:
+        """Retire the consumer (stopped in the background: a stuck one can take its
+        whole timeout to stop) and join the group again with a new one; a static
+        member takes its own place back. What it had not committed is delivered
+        again. If the new one cannot start yet, the next fetch tries again after
+        :data:`RENEWAL_RETRY_SECONDS`."""
+        self._next_renewal = time.monotonic() + RENEWAL_RETRY_SECONDS
         if not self._stopped:
-            await _stop(self._consumer, self._bus.request_timeout, "stuck consumer")
+            if self._committing is not None:
+                self._committing.cancel()  # stuck with the old consumer
+            self._listener.subscription = None  # its last rebalance is not ours
+            self._bus._retire(self._consumer, "stuck consumer")
             self._stopped = True
-        self._received.clear()
-        self._handled.clear()
+            self._received.clear()
+            self._handled.clear()
+        listener = _HandOver(self)
         try:
-            self._consumer = await self._bus._join(self._topic, self._group,
-                                                   _HandOver(self))
+            self._consumer = await self._bus._join(self._topic, self._group, listener)
         except DependencyUnavailable as exc:
             log.warning("kafka consumer of %s not renewed yet: %s", self.name, exc)
             return
+        self._listener = listener
         self._stopped = False
         self._commit_failing_since = self._broker_back = None
         metrics.CONSUMER_RENEWALS.inc()
@@ -401,7 +422,7 @@ class KafkaBus:
         self._producer: Any = None
         self._broken: str | None = None  # why the current producer cannot send, if so
         self._renewing = asyncio.Lock()
-        self._retiring: set[asyncio.Task[None]] = set()  # old producers being stopped
+        self._retiring: set[asyncio.Task[None]] = set()  # replaced clients being stopped
         self._subscriptions: set[KafkaSubscription] = set()
 
     def _new_producer(self) -> Any:
@@ -524,9 +545,14 @@ class KafkaBus:
             self._producer, self._broken = producer, None
             metrics.PRODUCER_RENEWALS.inc()
             # The old producer's unsent batches fail with it; their callers resend.
-            task = asyncio.create_task(_stop(broken, self.request_timeout, "old producer"))
-            self._retiring.add(task)
-            task.add_done_callback(self._retiring.discard)
+            self._retire(broken, "old producer")
+
+    def _retire(self, client: Any, what: str) -> None:
+        """Stop a replaced producer or consumer in the background (``__aexit__``
+        waits for it)."""
+        task = asyncio.create_task(_stop(client, self.request_timeout, what))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
 
     async def subscribe(self, topic: str, group: str) -> KafkaSubscription:
         """Join ``group`` on ``topic``. Returns once the group has given this member
@@ -536,8 +562,7 @@ class KafkaBus:
         self._started()
         listener = _HandOver()
         consumer = await self._join(topic, group, listener)
-        subscription = KafkaSubscription(self, topic, group, consumer)
-        listener.subscription = subscription
+        subscription = KafkaSubscription(self, topic, group, consumer, listener)
         self._subscriptions.add(subscription)
         return subscription
 
