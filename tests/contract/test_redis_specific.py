@@ -426,7 +426,7 @@ async def test_a_confirmation_survives_a_commit_that_conflicts(store: RedisRoomS
     due = datetime.now(UTC) + timedelta(seconds=60)
     await store.commit(plan_commit(None, room, [b"e1"], due))
     await store.outbox_sent(room.room_id, b"e1")
-    with pytest.raises(Conflict):  # a stale copy: the script writes nothing
-        stale = bump(room)  # claims version 2, the store holds 1
+    stale = bump(room)  # claims version 2, the store holds 1: the script writes nothing
+    with pytest.raises(Conflict):
         await store.commit(plan_commit(stale, bump(stale), [b"lost"], due))
     assert await store.outbox(room.room_id) == []  # the confirmation was kept, and written

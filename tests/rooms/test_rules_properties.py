@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blazing.games.base import RandomRng
+from blazing.games.bigger_dice.game import passes
 from blazing.games.bigger_dice.messages import Roll
 from blazing.ids import UserId
 from blazing.protocol import client as cmd
@@ -91,7 +92,7 @@ def check_room(table: Table) -> None:
     state = views.game_state(room)
     wins: dict[int, int] = {}
     if state is not None:
-        for rnd in state.rounds:
+        for rnd in passes(state):
             if rnd.winner_id is not None:
                 wins[rnd.winner_id] = wins.get(rnd.winner_id, 0) + 1
             (_, r1), (_, r2) = rnd.rolls

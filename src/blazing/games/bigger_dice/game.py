@@ -8,7 +8,7 @@ roll is highest. A player who leaves keeps their score and no longer rolls; the 
 one left wins. First to ``WINNING_SCORE`` wins.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -26,6 +26,7 @@ from blazing.games.base import (
 )
 from blazing.games.bigger_dice.messages import (
     BiggerDiceState,
+    BiggerDiceView,
     Pass,
     PassRow,
     Roll,
@@ -56,7 +57,7 @@ class BiggerDice:
         turn = [*players[opener:], *players[:opener]]
         order = tuple(p.user_id for p in turn)
         return BiggerDiceState(order=order, names=tuple(p.username for p in turn),
-                               rollers=order)
+                               rollers=order, rows_by_seat=True)
 
     def apply(self, state: BiggerDiceState, actor: UserId, action: GameCommand,
               ctx: GameContext) -> Outcome | Refusal:
@@ -99,21 +100,43 @@ class BiggerDice:
     def scores(self, state: BiggerDiceState) -> Mapping[UserId, int]:
         return _scores(state)
 
-    def view(self, state: BiggerDiceState, viewer: UserId | None) -> BiggerDiceState:
-        # Nothing is hidden in this game; passes are shown as objects.
-        return msgspec.structs.replace(state, rounds=tuple(map(_shown, state.rounds)))
+    def view(self, state: BiggerDiceState, viewer: UserId | None) -> BiggerDiceView:
+        return BiggerDiceView(order=state.order, names=state.names, rollers=state.rollers,
+                              round=state.round, pending=state.pending, rounds=passes(state),
+                              out=state.out, winner_id=state.winner_id)
 
     def record(self, state: BiggerDiceState) -> list[dict[str, Any]]:
         # Rolls as objects, not [user, roll] pairs: no array directly in an array.
         return [{"round": p.round, "rolls": [{"user_id": u, "roll": v} for u, v in p.rolls],
-                 "winner_id": p.winner_id, "is_tie": p.is_tie} for p in state.rounds]
+                 "winner_id": p.winner_id, "is_tie": p.is_tie} for p in passes(state)]
 
 
-def _shown(judged: PassRow | Pass) -> Pass:
-    if isinstance(judged, Pass):
-        return judged
-    return Pass(round=judged.round, rolls=judged.rolls, winner_id=judged.winner_id,
-                is_tie=judged.is_tie)
+def passes(state: BiggerDiceState) -> tuple[Pass, ...]:
+    """Every judged pass of the game, players named by user id."""
+    return tuple(map(_shown(state), state.rounds))
+
+
+def _shown(state: BiggerDiceState) -> Callable[[PassRow | Pass], Pass]:
+    order = state.order if state.rows_by_seat else None
+
+    def shown(judged: PassRow | Pass) -> Pass:
+        if isinstance(judged, Pass):
+            return judged
+        if order is None:
+            return Pass(round=judged.round, rolls=_by_user(judged.rolls),
+                        winner_id=_user(judged.winner_id), is_tie=judged.is_tie)
+        return Pass(round=judged.round, rolls=tuple((order[s], v) for s, v in judged.rolls),
+                    winner_id=None if judged.winner_id is None else order[judged.winner_id],
+                    is_tie=judged.is_tie)
+    return shown
+
+
+def _by_user(rolls: tuple[tuple[int, int], ...]) -> tuple[tuple[UserId, int], ...]:
+    return tuple((UserId(u), v) for u, v in rolls)
+
+
+def _user(user_id: int | None) -> UserId | None:
+    return None if user_id is None else UserId(user_id)
 
 
 def _active(state: BiggerDiceState) -> tuple[UserId, ...]:
@@ -123,10 +146,15 @@ def _active(state: BiggerDiceState) -> tuple[UserId, ...]:
 def _scores(state: BiggerDiceState) -> dict[UserId, int]:
     """Rounds won (a tiebreak's decisive pass is the round's point)."""
     won = dict.fromkeys(state.order, 0)
+    by_seat = state.rows_by_seat
     for judged in state.rounds:
         winner = judged.winner_id
-        if winner is not None and winner in won:
-            won[winner] += 1
+        if winner is None:
+            continue
+        if by_seat and isinstance(judged, PassRow):
+            won[state.order[winner]] += 1
+        elif winner in won:
+            won[UserId(winner)] += 1
     return won
 
 
@@ -150,8 +178,8 @@ def _judge(state: BiggerDiceState) -> tuple[BiggerDiceState, list[GameEvent | Pr
     best = max((v for _, v in rolls), default=0)
     top = tuple(p for p, v in rolls if v == best) if rolls else state.rollers
     winner = top[0] if len(top) == 1 else None
-    judged = PassRow(round=state.round, rolls=rolls, winner_id=winner, is_tie=winner is None)
-    state = msgspec.structs.replace(state, pending=(), rounds=(*state.rounds, judged))
+    judged = Pass(round=state.round, rolls=rolls, winner_id=winner, is_tie=winner is None)
+    state = msgspec.structs.replace(state, pending=(), rounds=(*state.rounds, _row(state, judged)))
     events: list[GameEvent | Private] = [_round_result(state, judged)]
     if winner is None and len(state.order) >= TIEBREAK_FROM:
         state = msgspec.structs.replace(state, rollers=top)
@@ -162,7 +190,17 @@ def _judge(state: BiggerDiceState) -> tuple[BiggerDiceState, list[GameEvent | Pr
     return msgspec.structs.replace(state, round=state.round + 1, rollers=_active(state)), events
 
 
-def _round_result(state: BiggerDiceState, judged: PassRow) -> RoundResult:
+def _row(state: BiggerDiceState, judged: Pass) -> PassRow:
+    """How the state stores a judged pass."""
+    if not state.rows_by_seat:
+        return PassRow(judged.round, judged.rolls, judged.winner_id, judged.is_tie)
+    seat = {user: index for index, user in enumerate(state.order)}
+    return PassRow(judged.round, tuple((seat[u], v) for u, v in judged.rolls),
+                   None if judged.winner_id is None else seat[judged.winner_id],
+                   judged.is_tie)
+
+
+def _round_result(state: BiggerDiceState, judged: Pass) -> RoundResult:
     seed_fields: dict[str, Any] = {}
     if len(state.order) == 2 and len(judged.rolls) == 2:
         (p1, r1), (p2, r2) = judged.rolls

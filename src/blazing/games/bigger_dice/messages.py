@@ -68,12 +68,14 @@ class Pass(msgspec.Struct, frozen=True, kw_only=True):
 
 class PassRow(NamedTuple):
     """A pass as the state stores it: the fields of :class:`Pass` in a JSON array
-    (``[round, rolls, winner_id, is_tie]``), a third of the bytes, since the state
-    is written on every roll and keeps every pass of the game."""
+    (``[round, rolls, winner, is_tie]``), since the state is written on every roll and
+    keeps every pass of the game. In a state with ``rows_by_seat`` the players are
+    their index in ``order`` (``[3, [[0, 5], [1, 2]], 0, false]``: user ids run to 15
+    digits), in one written before that their user id."""
 
     round: int
-    rolls: Rolls
-    winner_id: UserId | None
+    rolls: tuple[tuple[int, int], ...]
+    winner_id: int | None
     is_tie: bool
 
 
@@ -91,3 +93,18 @@ class BiggerDiceState(msgspec.Struct, frozen=True, kw_only=True, tag="bigger_dic
     rounds: tuple[PassRow | Pass, ...] = ()
     out: tuple[UserId, ...] = ()  # left the game: they keep their score, they do not roll
     winner_id: UserId | None = None
+    rows_by_seat: bool = False  # rows of ``rounds`` name players by seat (PassRow)
+
+
+class BiggerDiceView(msgspec.Struct, frozen=True, kw_only=True, tag="bigger_dice"):
+    """What every viewer sees of the state (nothing is hidden): its fields, the passes
+    as objects that name players by user id."""
+
+    order: tuple[UserId, ...]
+    names: tuple[str, ...]
+    rollers: tuple[UserId, ...]
+    round: int
+    pending: Rolls
+    rounds: tuple[Pass, ...]
+    out: tuple[UserId, ...]
+    winner_id: UserId | None
