@@ -135,6 +135,10 @@ class KafkaSubscription:
         self._next_renewal = 0.0  # monotonic time before which no renewal is tried
         self._broker_back: float | None = None  # since when the broker answers again
         self._stopped = False  # the consumer was retired and not yet replaced
+        # Per partition, the last offset this subscription handled before its consumer
+        # was replaced: the new one starts at the committed offset, and what lies
+        # between is not handed out again.
+        self._handled_before: dict[Any, int] = {}
         self.last_fetch = time.monotonic()  # when a fetch last returned
         # Set while no batch is out with the caller (between a batch and its commit).
         self._idle = asyncio.Event()
@@ -186,6 +190,8 @@ class KafkaSubscription:
             self.last_fetch = time.monotonic()
             batch = []
             for partition, records in fetched.items():
+                if self._handled_before:
+                    records = self._not_handled_yet(partition, records)
                 for record in records:
                     key = record.key.decode() if record.key is not None else ""
                     batch.append(Message(key, record.value if record.value is not None
@@ -196,6 +202,15 @@ class KafkaSubscription:
                 self._idle.clear()
                 return batch
         return []
+
+    def _not_handled_yet(self, partition: Any, records: list[Any]) -> list[Any]:
+        """``records`` without those handled before the consumer was replaced."""
+        last = self._handled_before.get(partition)
+        if last is None:
+            return records
+        if records and records[-1].offset > last:
+            del self._handled_before[partition]  # caught up: nothing more to skip
+        return [record for record in records if record.offset > last]
 
     def stalled_for(self, now: float) -> float:
         """Seconds since a fetch last returned (0 while one is waiting normally)."""
@@ -314,8 +329,9 @@ class KafkaSubscription:
     async def _renew(self) -> None:
         """Retire the consumer (stopped in the background: a stuck one can take its
         whole timeout to stop) and join the group again with a new one; a static
-        member takes its own place back. What it had not committed is delivered
-        again. If the new one cannot start yet, the next fetch tries again after
+        member takes its own place back. What the old one handled but could not
+        commit is committed by the new one and not handed out twice. If the new one
+        cannot start yet, the next fetch tries again after
         :data:`RENEWAL_RETRY_SECONDS`."""
         self._next_renewal = time.monotonic() + RENEWAL_RETRY_SECONDS
         if not self._stopped:
@@ -324,8 +340,14 @@ class KafkaSubscription:
             self._listener.subscription = None  # its last rebalance is not ours
             self._bus._retire(self._consumer, "stuck consumer")
             self._stopped = True
+            # The caller asks for more only once it is done with what it received:
+            # all of it was handled. The new consumer commits it, and skips it when
+            # it comes again (a room's command must not be applied twice, and the
+            # rooms remember only their last commands' ids).
+            self._handled.update(self._received)
             self._received.clear()
-            self._handled.clear()
+            for tp, offset in self._handled.items():
+                self._handled_before[tp] = max(offset, self._handled_before.get(tp, -1))
         listener = _HandOver(self)
         try:
             self._consumer = await self._bus._join(self._topic, self._group, listener)
