@@ -340,21 +340,21 @@ class KafkaSubscription:
             self._listener.subscription = None  # its last rebalance is not ours
             self._bus._retire(self._consumer, "stuck consumer")
             self._stopped = True
-            # The caller asks for more only once it is done with what it received:
-            # all of it was handled. The new consumer commits it, and skips it when
-            # it comes again (a room's command must not be applied twice, and the
-            # rooms remember only their last commands' ids).
-            self._handled.update(self._received)
-            self._received.clear()
-            for tp, offset in self._handled.items():
-                self._handled_before[tp] = max(offset, self._handled_before.get(tp, -1))
         listener = _HandOver(self)
         try:
-            self._consumer = await self._bus._join(self._topic, self._group, listener)
+            consumer = await self._bus._join(self._topic, self._group, listener)
         except DependencyUnavailable as exc:
             log.warning("kafka consumer of %s not renewed yet: %s", self.name, exc)
             return
-        self._listener = listener
+        # The caller asks for more only once it is done with what it received (from
+        # the old consumer, until it stopped): all of it was handled. The new consumer
+        # commits it, and skips it when it comes again (a room's command must not be
+        # applied twice, and rooms remember only their last commands' ids).
+        self._handled.update(self._received)
+        self._received.clear()
+        for tp, offset in self._handled.items():
+            self._handled_before[tp] = max(offset, self._handled_before.get(tp, -1))
+        self._consumer, self._listener = consumer, listener
         self._stopped = False
         self._commit_failing_since = self._broker_back = None
         metrics.CONSUMER_RENEWALS.inc()
