@@ -639,12 +639,12 @@ class RedisRoomStore:
             for room, confirmed in taken.items():
                 self._keep_confirmation(room, confirmed)
             raise
-        failed = [room for room, result in zip(taken, results, strict=True)
-                  if isinstance(result, Exception)]
-        for room in failed:
+        errors = {room: result for room, result in zip(taken, results, strict=True)
+                  if isinstance(result, Exception)}
+        for room in errors:
             self._keep_confirmation(room, taken[room])
-        if failed:
-            raise DependencyUnavailable(f"redis outbox_sent: {results[0]}")
+        if errors:
+            raise DependencyUnavailable(f"redis outbox_sent: {next(iter(errors.values()))}")
 
     async def _sent_many(self, calls: list[_CommitCall]) -> list[Any]:
         return await self._run_many(self._outbox_sent, calls, "outbox_sent")
