@@ -639,12 +639,12 @@ class RedisRoomStore:
             for room, confirmed in taken.items():
                 self._keep_confirmation(room, confirmed)
             raise
-        errors = {room: result for room, result in zip(taken, results, strict=True)
-                  if isinstance(result, Exception)}
-        for room in errors:
+        failed = [room for room, result in zip(taken, results, strict=True)
+                  if isinstance(result, Exception)]
+        for room in failed:
             self._keep_confirmation(room, taken[room])
-        if errors:
-            raise DependencyUnavailable(f"redis outbox_sent: {next(iter(errors.values()))}")
+        if failed:
+            raise DependencyUnavailable(f"redis outbox_sent: {results[0]}")
 
     async def _sent_many(self, calls: list[_CommitCall]) -> list[Any]:
         return await self._run_many(self._outbox_sent, calls, "outbox_sent")
