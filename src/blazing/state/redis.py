@@ -609,18 +609,13 @@ class RedisRoomStore:
         """Write the confirmations no commit carried within the delay, until none is
         left; a failed write keeps them for the next round."""
         loop = asyncio.get_running_loop()
-        failing = False
         while self._confirmed:
             await asyncio.sleep(CONFIRM_DELAY_SECONDS / 2)
             due = loop.time() - CONFIRM_DELAY_SECONDS
             try:
                 await self._write_confirmations(noted_by=due)
             except DependencyUnavailable as exc:
-                if not failing:  # once per outage, not every round
-                    log.warning("outbox confirmations not written yet: %s", exc)
-                failing = True
-            else:
-                failing = False
+                log.warning("outbox confirmations not written yet: %s", exc)
 
     async def _write_confirmations(self, room_id: RoomId | None = None, *,
                                    noted_by: float = math.inf) -> None:
