@@ -24,7 +24,7 @@ require_modules("redis")
 
 from redis.asyncio import Redis
 
-from blazing.errors import Conflict, DependencyUnavailable
+from blazing.errors import DependencyUnavailable
 from blazing.ids import GatewayId, RoomId, SocketId, UserId
 from blazing.protocol.models import RoomStatus
 from blazing.rooms.model import encode_room
@@ -378,55 +378,3 @@ async def test_a_commits_events_are_one_compressed_outbox_item(store: RedisRoomS
     assert unpack_envelopes([item]) == envelopes == await store.outbox(room.room_id)
     await store.outbox_sent(room.room_id, envelopes[-1])
     assert await store.outbox(room.room_id) == []
-
-
-# --- outbox confirmations: carried by the room's next commit, or written on their own --
-
-async def outbox_items(room_id: str) -> list[bytes]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        return list(await client.lrange(f"game:room:{room_id}:outbox", 0, -1))  # type: ignore[misc]
-    finally:
-        await client.aclose()
-
-
-async def test_the_next_commit_carries_the_last_confirmation(store: RedisRoomStore,
-                                                             raw: Redis) -> None:
-    room = fresh_table().room
-    assert room is not None
-    due = datetime.now(UTC) + timedelta(seconds=60)
-    await store.commit(plan_commit(None, room, [b"e1"], due))
-    await store.outbox_sent(room.room_id, b"e1")
-    assert len(await outbox_items(room.room_id)) == 1  # noted, not written on its own
-    later = due + timedelta(seconds=30)
-    # The next move's commit drops e1 before adding its own: nothing earlier to resend,
-    # and the outbox is due when its new item is.
-    assert await store.commit(plan_commit(room, bump(room), [b"e2"], later)) == [b"e2"]
-    assert unpack_envelopes(await outbox_items(room.room_id)) == [b"e2"]
-    assert await raw.zscore("game:outboxes", room.room_id) == later.timestamp()
-
-
-async def test_a_confirmation_no_commit_carries_is_written_on_its_own(
-        store: RedisRoomStore, raw: Redis) -> None:
-    room = fresh_table().room
-    assert room is not None
-    await store.commit(plan_commit(None, room, [b"e1"], datetime.now(UTC)))
-    await store.outbox_sent(room.room_id, b"e1")
-
-    async def written() -> bool:
-        return not await outbox_items(room.room_id) and \
-            await raw.zscore("game:outboxes", room.room_id) is None
-
-    await eventually(written, "the confirmation written within its delay")
-
-
-async def test_a_confirmation_survives_a_commit_that_conflicts(store: RedisRoomStore) -> None:
-    room = fresh_table().room
-    assert room is not None
-    due = datetime.now(UTC) + timedelta(seconds=60)
-    await store.commit(plan_commit(None, room, [b"e1"], due))
-    await store.outbox_sent(room.room_id, b"e1")
-    stale = bump(room)  # claims version 2, the store holds 1: the script writes nothing
-    with pytest.raises(Conflict):
-        await store.commit(plan_commit(stale, bump(stale), [b"lost"], due))
-    assert await store.outbox(room.room_id) == []  # the confirmation was kept, and written

@@ -236,10 +236,7 @@ class RoomStore(Protocol):
     async def outbox_sent(self, room_id: RoomId, last: bytes) -> None:
         """The bus confirmed the room's outbox up to and including ``last``: drop
         those envelopes (nothing, if someone did already). An emptied outbox leaves
-        the index. A store may write this later (with the room's next commit, or
-        with other confirmations), as long as :meth:`outbox` and
-        :meth:`claim_outboxes` never show envelopes confirmed to it; what a crash
-        keeps it from writing is sent again."""
+        the index."""
         ...
 
     async def claim_outboxes(self, now: datetime, until: datetime, limit: int) -> list[RoomId]:

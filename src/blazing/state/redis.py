@@ -50,11 +50,8 @@ was lost may run a commit twice; the second run sees the new version and reports
 remember applied command ids), so nothing happens twice.
 """
 
-import asyncio
 import contextlib
 import hashlib
-import logging
-import math
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -75,8 +72,6 @@ from blazing.rooms.model import CHAT_LINES_KEPT, ChatLine, Room, decode_room, en
 from blazing.state.base import PRESENCE_TTL_SECONDS, CommitPlan, name_claim
 from blazing.state.coalesce import Coalescer
 
-log = logging.getLogger(__name__)
-
 ROOMS_LIST = "game:rooms:list"
 TIMERS = "game:timers"
 OUTBOXES = "game:outboxes"
@@ -84,10 +79,6 @@ OUTBOX_TTL_SECONDS = 24 * 3600  # an outbox nobody could send for a day is dropp
 SAFETY_MARGIN_SECONDS = 300.0  # an ended room outlives its retention by this much
 FALLBACK_RETENTION_SECONDS = 3600.0  # an inactive room without ``expires_at``
 DEFAULT_TIMEOUT = 3.0  # seconds to connect or to wait for a reply
-# How long a confirmation of a room's outbox waits for the room's next commit to carry
-# it before it is written on its own (with every other one due, in one pipeline). Well
-# under the service's outbox_settle (2 s), after which any instance resends an outbox.
-CONFIRM_DELAY_SECONDS = 0.5
 MAX_CONNECTIONS = 100  # per client; more concurrent calls wait for one
 
 
@@ -167,12 +158,9 @@ _OK, _STALE, _CLAIM_TAKEN, _PLAYER_ELSEWHERE = 0, 1, 2, 3
 # active ('1'/'0'), deadline score ('' = none), PEXPIRE ms for an inactive room,
 # open-table score ('' = not an open table), the six key counts, the outbox's due
 # score and PEXPIRE ms, '1' when a new game starts the moves log again, the counts of
-# moves and of chat lines to append, the chat lines kept, the SHA-1 (hex) of the last
-# envelope the bus confirmed since the room's last commit ('' = none: a confirmation
-# carried by the commit, see ``outbox_sent``), then the moves, the chat lines and the
-# commit's envelopes packed in one outbox item.
-# Returns {status, detail} and, after an append, the outbox as it was before it (once
-# the confirmed items are dropped).
+# moves and of chat lines to append, the chat lines kept, then the moves, the chat
+# lines and the commit's envelopes packed in one outbox item.
+# Returns {status, detail} and, after an append, the outbox as it was before it.
 _COMMIT = """
 local rid = ARGV[1]
 local current = redis.call('GET', KEYS[1])
@@ -206,7 +194,7 @@ if ARGV[3] == '' then
 else
   redis.call('SET', KEYS[1], ARGV[3])
   if ARGV[16] == '1' then redis.call('DEL', KEYS[7]) end
-  local at = 21
+  local at = 20
   for i = at, at + nm - 1 do redis.call('RPUSH', KEYS[7], ARGV[i]) end
   at = at + nm
   for i = at, at + nch - 1 do redis.call('RPUSH', KEYS[8], ARGV[i]) end
@@ -250,18 +238,7 @@ if ARGV[7] == '' then
 else
   redis.call('ZADD', KEYS[4], ARGV[7], rid)
 end
-if ARGV[20] ~= '' then
-  local items = redis.call('LRANGE', KEYS[5], 0, -1)
-  for i = 1, #items do
-    if string.sub(items[i], 1, 40) == ARGV[20] then
-      redis.call('LTRIM', KEYS[5], i, -1)
-      break
-    end
-  end
-  -- an emptied outbox leaves the index (a new item is indexed again below, due anew)
-  if redis.call('EXISTS', KEYS[5]) == 0 then redis.call('ZREM', KEYS[6], rid) end
-end
-local envelopes = 21 + nm + nch
+local envelopes = 20 + nm + nch
 if #ARGV < envelopes then return {0, ''} end
 local earlier = redis.call('LRANGE', KEYS[5], 0, -1)
 redis.call('RPUSH', KEYS[5], ARGV[envelopes])
@@ -445,9 +422,7 @@ _chat_decoder = msgspec.json.Decoder(ChatLine)
 _CommitCall = tuple[list[str], list[str | int | bytes]]  # the commit script's KEYS, ARGV
 
 
-def _commit_call(plan: CommitPlan, confirmed: bytes = b"") -> _CommitCall:
-    """The commit script's keys and arguments for ``plan``; ``confirmed`` is the digest
-    of the last envelope of the room the bus confirmed since its last commit."""
+def _commit_call(plan: CommitPlan) -> _CommitCall:
     keys = [room_key(plan.room_id), ROOMS_LIST, TIMERS, open_tables_key(plan.table_kind),
             outbox_key(plan.room_id), OUTBOXES, moves_key(plan.room_id),
             chat_key(plan.room_id)]
@@ -470,7 +445,6 @@ def _commit_call(plan: CommitPlan, confirmed: bytes = b"") -> _CommitCall:
         "" if plan.outbox_due is None else repr(plan.outbox_due.timestamp()),
         OUTBOX_TTL_SECONDS * 1000,
         int(plan.logs.new_game), len(plan.logs.moves), len(plan.logs.chat), CHAT_LINES_KEPT,
-        confirmed,
         *map(_log_encoder.encode, plan.logs.moves),
         *map(_log_encoder.encode, plan.logs.chat),
         *([pack_envelopes(plan.outbox)] if plan.outbox else []),
@@ -491,24 +465,16 @@ class RedisRoomStore:
         self._claim_outboxes = self._redis.register_script(_CLAIM_OUTBOXES)
         self._outbox_sent = self._redis.register_script(_OUTBOX_SENT)
         # Rooms loaded or committed at the same moment (a burst of commands for many
-        # rooms) share one MGET and one pipeline of commit scripts.
+        # rooms) share one MGET and one pipeline of commit scripts; so do the
+        # confirmations of their outboxes.
         self._loads = Coalescer(self._load_many)
         self._commits = Coalescer(self._commit_many)
-        # Confirmations not written yet: room → (digest of its last envelope the bus
-        # confirmed, loop time of the confirmation). See outbox_sent.
-        self._confirmed: dict[RoomId, tuple[bytes, float]] = {}
-        self._confirmer: asyncio.Task[None] | None = None
+        self._sents = Coalescer(self._sent_many)
 
     async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._confirmer is not None:
-            self._confirmer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._confirmer
-        with contextlib.suppress(DependencyUnavailable):
-            await self._write_confirmations()  # those not written: sent again later
         await self._redis.aclose()
 
     async def load(self, room_id: RoomId, *, logs: bool = False) -> Room | None:
@@ -542,18 +508,10 @@ class RedisRoomStore:
             return list(await self._redis.mget(keys))
 
     async def commit(self, plan: CommitPlan) -> list[bytes]:
-        """Check and write ``plan`` atomically; ``Conflict`` if a check fails. Carries
-        the room's confirmation waiting to be written, if any."""
-        confirmed = self._confirmed.pop(plan.room_id, None)
-        try:
-            status, detail, *earlier = await self._commits(
-                _commit_call(plan, b"" if confirmed is None else confirmed[0]))
-        except BaseException:
-            self._keep_confirmation(plan.room_id, confirmed)
-            raise
+        """Check and write ``plan`` atomically; ``Conflict`` if a check fails."""
+        status, detail, *earlier = await self._commits(_commit_call(plan))
         if status == _OK:
             return [*unpack_envelopes(earlier), *plan.outbox] if plan.outbox else []
-        self._keep_confirmation(plan.room_id, confirmed)  # the script wrote nothing
         reason = {_STALE: "stale version", _CLAIM_TAKEN: "a unique key is held elsewhere",
                   _PLAYER_ELSEWHERE: "a player plays elsewhere"}.get(status, "refused")
         raise Conflict(f"room {plan.room_id}: {reason} ({_text(detail)})")
@@ -583,69 +541,17 @@ class RedisRoomStore:
             return results
 
     async def outbox(self, room_id: RoomId) -> list[bytes]:
-        await self._write_confirmations(room_id)
         with _unavailable_on_error("outbox"):
             items = await self._redis.lrange(outbox_key(room_id), 0, -1)
         return unpack_envelopes(items)
 
     async def outbox_sent(self, room_id: RoomId, last: bytes) -> None:
-        """Noted at once, written later: by the room's next commit, which carries it
-        (a move does not pay a round trip and a script run of its own to confirm the
-        last one's events), or after :data:`CONFIRM_DELAY_SECONDS` with the others
-        due. :meth:`outbox` and :meth:`claim_outboxes` write what is noted first, so
-        they never show confirmed envelopes. A crash loses only the notes: those
-        envelopes are sent again (consumers drop repeats)."""
-        loop = asyncio.get_running_loop()
-        self._confirmed[room_id] = (_digest(last), loop.time())
-        if self._confirmer is None or self._confirmer.done():
-            self._confirmer = loop.create_task(self._confirm_in_background())
-
-    def _keep_confirmation(self, room_id: RoomId, confirmed: tuple[bytes, float] | None) -> None:
-        """Put back a confirmation a commit did not write (unless a newer one came)."""
-        if confirmed is not None:
-            self._confirmed.setdefault(room_id, confirmed)
-
-    async def _confirm_in_background(self) -> None:
-        """Write the confirmations no commit carried within the delay, until none is
-        left; a failed write keeps them for the next round."""
-        loop = asyncio.get_running_loop()
-        while self._confirmed:
-            await asyncio.sleep(CONFIRM_DELAY_SECONDS / 2)
-            due = loop.time() - CONFIRM_DELAY_SECONDS
-            try:
-                await self._write_confirmations(noted_by=due)
-            except DependencyUnavailable as exc:
-                log.warning("outbox confirmations not written yet: %s", exc)
-
-    async def _write_confirmations(self, room_id: RoomId | None = None, *,
-                                   noted_by: float = math.inf) -> None:
-        """Write the confirmations noted by loop time ``noted_by`` (of ``room_id``
-        only, if given), in one pipeline."""
-        rooms = [room for room, (_, at) in self._confirmed.items()
-                 if at <= noted_by and room_id in (None, room)]
-        if not rooms:
-            return
-        taken = {room: self._confirmed.pop(room) for room in rooms}
-        calls: list[_CommitCall] = [([outbox_key(room), OUTBOXES], [digest, room])
-                                    for room, (digest, _) in taken.items()]
-        try:
-            results = await self._sent_many(calls)
-        except BaseException:
-            for room, confirmed in taken.items():
-                self._keep_confirmation(room, confirmed)
-            raise
-        failed = [room for room, result in zip(taken, results, strict=True)
-                  if isinstance(result, Exception)]
-        for room in failed:
-            self._keep_confirmation(room, taken[room])
-        if failed:
-            raise DependencyUnavailable(f"redis outbox_sent: {results[0]}")
+        await self._sents(([outbox_key(room_id), OUTBOXES], [_digest(last), room_id]))
 
     async def _sent_many(self, calls: list[_CommitCall]) -> list[Any]:
         return await self._run_many(self._outbox_sent, calls, "outbox_sent")
 
     async def claim_outboxes(self, now: datetime, until: datetime, limit: int) -> list[RoomId]:
-        await self._write_confirmations()
         prefix, suffix = outbox_key("|").split("|")
         with _unavailable_on_error("claim_outboxes"):
             ids = await self._claim_outboxes(
