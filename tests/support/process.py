@@ -7,21 +7,15 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from blazing.bench.servers import free_port as free_port  # re-exported for the tests
 from tests.conftest import SECRET
 
 STARTUP_TIMEOUT = 30.0
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def rss_bytes(pid: int, field_name: str = "VmRSS") -> int:
