@@ -113,30 +113,22 @@ class BiggerDice:
 
 def passes(state: BiggerDiceState) -> tuple[Pass, ...]:
     """Every judged pass of the game, players named by user id."""
-    return tuple(map(_shown(state), state.rounds))
-
-
-def _shown(state: BiggerDiceState) -> Callable[[PassRow | Pass], Pass]:
-    order = state.order if state.rows_by_seat else None
+    player = _player(state)
 
     def shown(judged: PassRow | Pass) -> Pass:
-        if isinstance(judged, Pass):
+        if isinstance(judged, Pass):  # stored as an object before rows: by user id
             return judged
-        if order is None:
-            return Pass(round=judged.round, rolls=_by_user(judged.rolls),
-                        winner_id=_user(judged.winner_id), is_tie=judged.is_tie)
-        return Pass(round=judged.round, rolls=tuple((order[s], v) for s, v in judged.rolls),
-                    winner_id=None if judged.winner_id is None else order[judged.winner_id],
+        winner = judged.winner_id
+        return Pass(round=judged.round, rolls=tuple((player(p), v) for p, v in judged.rolls),
+                    winner_id=None if winner is None else player(winner),
                     is_tie=judged.is_tie)
-    return shown
+
+    return tuple(map(shown, state.rounds))
 
 
-def _by_user(rolls: tuple[tuple[int, int], ...]) -> tuple[tuple[UserId, int], ...]:
-    return tuple((UserId(u), v) for u, v in rolls)
-
-
-def _user(user_id: int | None) -> UserId | None:
-    return None if user_id is None else UserId(user_id)
+def _player(state: BiggerDiceState) -> Callable[[int], UserId]:
+    """The user a stored row names: by seat, or (states stored before) by user id."""
+    return state.order.__getitem__ if state.rows_by_seat else UserId
 
 
 def _active(state: BiggerDiceState) -> tuple[UserId, ...]:
@@ -146,15 +138,14 @@ def _active(state: BiggerDiceState) -> tuple[UserId, ...]:
 def _scores(state: BiggerDiceState) -> dict[UserId, int]:
     """Rounds won (a tiebreak's decisive pass is the round's point)."""
     won = dict.fromkeys(state.order, 0)
-    by_seat = state.rows_by_seat
+    player = _player(state)
     for judged in state.rounds:
-        winner = judged.winner_id
-        if winner is None:
+        if judged.winner_id is None:
             continue
-        if by_seat and isinstance(judged, PassRow):
-            won[state.order[winner]] += 1
-        elif winner in won:
-            won[UserId(winner)] += 1
+        # Objects (stored before rows) name the user, as rows did before seats.
+        winner = UserId(judged.winner_id) if isinstance(judged, Pass) else player(judged.winner_id)
+        if winner in won:
+            won[winner] += 1
     return won
 
 
