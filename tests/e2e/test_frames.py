@@ -2,16 +2,24 @@
 class of bad frame gets the same answer from aiohttp and picows, nothing the peer
 sends puts a traceback or an ERROR line in the log, and other players carry on."""
 
+import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import cast
 
+import msgspec
 import pytest
 
+from blazing.gateway.server import Link
+from blazing.ids import UserId
+from blazing.protocol.envelope import Audience, AudienceType, Envelope, encode_envelope
 from blazing.wiring import Running
 from tests.conftest import ClientFactory, ServerFactory, token_for
 from tests.support import raw
 from tests.support.raw import (
     OP_BINARY,
+    OP_CLOSE,
     OP_CONTINUATION,
     OP_PING,
     OP_PONG,
@@ -246,3 +254,50 @@ async def test_a_fault_handling_a_frame_closes_with_1011_and_the_server_goes_on(
     # A bug is logged with its traceback (the one ERROR this module allows).
     assert any("a bug" in str(r.exc_info) for r in caplog.records if r.exc_info)
     caplog.clear()  # what the fixture checks, for this test only
+
+
+# --- frames given together ---------------------------------------------------------------
+
+
+def _event(user_id: int, n: int, size: int) -> bytes:
+    """An event envelope for ``user_id`` whose payload is ``size`` bytes of JSON."""
+    head = json.dumps({"type": "probe", "n": n, "pad": ""}).encode()
+    payload = head[:-2] + b"x" * (size - len(head)) + b'"}'
+    return encode_envelope(Envelope(
+        event_id=f"probe-{n}", event_type="probe", timestamp=datetime.now(UTC), actor=None,
+        audience=Audience(type=AudienceType.USER, user_ids=[UserId(user_id)]),
+        payload=msgspec.Raw(payload)))
+
+
+# Each length form of a frame header: 7 bits, 16 bits (from 126), 64 bits (from 65,536).
+SIZES = [40, 125, 126, 300, 65_535, 65_536, 70_000, 50]
+
+
+async def test_frames_given_in_one_turn_arrive_whole_and_in_order(server: Running) -> None:
+    assert server.gateway is not None
+    socket = await signed_in(server, 7)
+    for n, size in enumerate(SIZES):  # one turn of the loop: written together
+        server.gateway.hub.deliver(_event(7, n, size))
+    for n, size in enumerate(SIZES):
+        received = await socket.next_frame()
+        assert received is not None and received.opcode == OP_TEXT
+        assert len(received.payload) == size
+        assert received.json()["n"] == n
+    await still_answers(socket)
+
+
+async def test_frames_given_before_a_close_in_the_same_turn_go_before_it(
+        server: Running) -> None:
+    assert server.gateway is not None
+    socket = await signed_in(server, 8)
+    (outlet,) = server.gateway.hub.outlets_of(UserId(8))
+    for n in range(3):
+        server.gateway.hub.deliver(_event(8, n, 200))
+    cast(Link, outlet).close_soon(4000, "probe over")
+    for n in range(3):
+        received = await socket.next_frame()
+        assert received is not None and received.opcode == OP_TEXT
+        assert received.json()["n"] == n
+    received = await socket.next_frame()
+    assert received is not None and received.opcode == OP_CLOSE
+    assert received.close_code == 4000

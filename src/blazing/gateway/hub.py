@@ -63,6 +63,10 @@ class Hub:
     def socket_count(self) -> int:
         return len(self._sockets)
 
+    def outlets_of(self, user_id: UserId) -> list[Outlet]:
+        """The user's sockets here."""
+        return list(self._users.get(user_id, {}).values())
+
     def deliver(self, data: bytes) -> int:
         """Deliver one event envelope to its audience here; returns recipients."""
         try:

@@ -10,7 +10,9 @@ on the same port.
 Inbound frames of one socket are handled in order by a task that exists only
 while that socket has frames waiting; outbound frames queue only while the
 kernel's buffer is full (``pause_writing``), up to ``OUTBOUND_QUEUE_BYTES``,
-after which the socket is closed with 4409.
+after which the socket is closed with 4409. The frames a socket is given in one
+turn of the event loop (the events of one command, or of one bus batch) go out in
+one write at the end of that turn: one system call instead of one per frame.
 
 picows checks masking, opcodes and control-frame sizes; this module adds the rest
 of RFC 6455's framing rules that picows leaves to its user (reserved bits without
@@ -92,6 +94,15 @@ class _ParserErrorsAtDebug(logging.Filter):
 _picows_log.addFilter(_ParserErrorsAtDebug())
 
 
+def _text_frame_header(size: int) -> bytes:
+    """The header of an unmasked, final TEXT frame of ``size`` bytes (RFC 6455 §5.2)."""
+    if size < 126:
+        return bytes((0x81, size))
+    if size < 1 << 16:
+        return b"\x81\x7e" + size.to_bytes(2, "big")
+    return b"\x81\x7f" + size.to_bytes(8, "big")
+
+
 def _cookie_value(header: str | None, name: str) -> str | None:
     if not header:
         return None
@@ -105,9 +116,9 @@ def _cookie_value(header: str | None, name: str) -> str | None:
 class PicowsLink(WSListener):
     """One socket on picows: the gateway's :class:`~blazing.gateway.server.Link`."""
 
-    __slots__ = ("_failure", "_gateway", "_identity", "_inbox", "_limit", "_outbox",
-                 "_outbox_bytes", "_partial", "_partial_kind", "_partial_size", "_pong",
-                 "_registered", "_worker", "admitted", "close_requested", "session",
+    __slots__ = ("_failure", "_gateway", "_identity", "_inbox", "_limit", "_loop", "_outbox",
+                 "_outbox_bytes", "_partial", "_partial_kind", "_partial_size", "_pending",
+                 "_pong", "_registered", "_worker", "admitted", "close_requested", "session",
                  "socket_id", "transport")
 
     def __init__(self, gateway: Gateway, session: Session, identity: Identity | None,
@@ -126,6 +137,9 @@ class PicowsLink(WSListener):
         self._worker: asyncio.Task[None] | None = None
         self._outbox: deque[bytes] | None = None  # not None while writing is paused
         self._outbox_bytes = 0
+        # Frames given this turn of the loop, written together at its end.
+        self._pending: list[bytes] | None = None
+        self._loop = asyncio.get_running_loop()
         self._pong: bytes | None = None  # the PONG owed while writing is paused
         # A fragmented message being assembled: its kind and size, and its bytes if it
         # is text (binary messages are refused unread, so only their size is kept).
@@ -227,8 +241,11 @@ class PicowsLink(WSListener):
 
     def pause_writing(self) -> None:
         if self._outbox is None:
-            self._outbox = deque()
-            self._outbox_bytes = 0
+            # Frames still waiting for this turn's write are older than any pushed
+            # from now on: they head the queue.
+            pending, self._pending = self._pending, None
+            self._outbox = deque(pending or ())
+            self._outbox_bytes = sum(len(data) for data in self._outbox)
 
     def resume_writing(self) -> None:
         outbox, self._outbox = self._outbox, None
@@ -255,7 +272,12 @@ class PicowsLink(WSListener):
             return
         outbox = self._outbox
         if outbox is None:
-            transport.send(WSMsgType.TEXT, data)
+            pending = self._pending
+            if pending is None:
+                self._pending = [data]
+                self._loop.call_soon(self._write_pending)
+            else:
+                pending.append(data)
         elif self._outbox_bytes + len(data) > self._limit:
             self.close_soon(CloseCode.TOO_SLOW, "outbound queue overflow")
         else:
@@ -279,7 +301,7 @@ class PicowsLink(WSListener):
         self.close_requested = (code, reason)
         count_close(code)
         if code == CloseCode.TOO_SLOW:
-            self._outbox = None  # the peer is not reading: drop its backlog
+            self._outbox = self._pending = None  # the peer is not reading: drop its backlog
         if self._outbox is None:
             self._send_close()  # else after the queued frames, in resume_writing
         elif self.transport is not None:
@@ -297,10 +319,30 @@ class PicowsLink(WSListener):
 
     # --- inside ----------------------------------------------------------------------
 
+    def _write_pending(self) -> None:
+        """Write the frames given this turn, in one system call when there are several
+        (picows writes each frame it is given at once)."""
+        pending, self._pending = self._pending, None
+        transport = self.transport
+        if (not pending or transport is None or transport.is_disconnected
+                or transport.is_close_frame_sent):
+            return
+        if len(pending) == 1:
+            transport.send(WSMsgType.TEXT, pending[0])
+            return
+        parts: list[bytes] = []
+        for data in pending:
+            parts.append(_text_frame_header(len(data)))
+            parts.append(data)
+        # The same socket as picows's own writes, which wait behind anything the
+        # transport still buffers: the order of frames holds.
+        transport.underlying_transport.write(b"".join(parts))
+
     def _send_close(self) -> None:
         transport = self.transport
         if transport is None or transport.is_disconnected or self.close_requested is None:
             return
+        self._write_pending()  # the frames given before the close go before it
         code, reason = self.close_requested
         transport.send_close(WSCloseCode(code), close_reason(reason))
         loop = asyncio.get_running_loop()
