@@ -139,7 +139,7 @@ class PicowsLink(WSListener):
         self._outbox_bytes = 0
         # Frames given this turn of the loop, written together at its end.
         self._pending: list[bytes] | None = None
-        self._loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()  # the one its transport and tasks run on
         self._pong: bytes | None = None  # the PONG owed while writing is paused
         # A fragmented message being assembled: its kind and size, and its bytes if it
         # is text (binary messages are refused unread, so only their size is kept).
@@ -306,7 +306,7 @@ class PicowsLink(WSListener):
             self._send_close()  # else after the queued frames, in resume_writing
         elif self.transport is not None:
             # A peer that never reads never resumes our writing: reset it in the end.
-            asyncio.get_running_loop().call_later(CLOSE_FLUSH_TIMEOUT, _abort, self.transport)
+            self._loop.call_later(CLOSE_FLUSH_TIMEOUT, _abort, self.transport)
 
     async def finish(self, flush_timeout: float = CLOSE_FLUSH_TIMEOUT) -> None:
         transport = self.transport
@@ -345,11 +345,10 @@ class PicowsLink(WSListener):
         self._write_pending()  # the frames given before the close go before it
         code, reason = self.close_requested
         transport.send_close(WSCloseCode(code), close_reason(reason))
-        loop = asyncio.get_running_loop()
         # The peer answers with its close frame (then we disconnect); if it does not,
         # hang up anyway, and reset a connection whose buffers never drain.
-        loop.call_later(CLOSE_HANDSHAKE_TIMEOUT, transport.disconnect)
-        loop.call_later(CLOSE_FLUSH_TIMEOUT, _abort, transport)
+        self._loop.call_later(CLOSE_HANDSHAKE_TIMEOUT, transport.disconnect)
+        self._loop.call_later(CLOSE_FLUSH_TIMEOUT, _abort, transport)
 
     def _enqueue(self, item: Inbound) -> None:
         inbox = self._inbox
@@ -357,7 +356,7 @@ class PicowsLink(WSListener):
             inbox = self._inbox = deque()
         inbox.append(item)
         if self._worker is None:
-            self._worker = asyncio.get_running_loop().create_task(self._work())
+            self._worker = self._loop.create_task(self._work())
 
     async def _work(self) -> None:
         """Hand waiting frames to the gateway, in order, one at a time."""
