@@ -199,3 +199,18 @@ async def test_a_board_that_fell_behind_the_feed_loads_again(
             await history.rate(rated([winner, loser]))  # 8 feed entries: 1-4 trimmed
         board = await gateway.leaderboard("bigger_dice", 10)
         assert sorted(r.user_id for r in board) == sorted(players)
+
+
+async def test_writers_starting_a_feed_at_once_each_append_and_all_entries_are_kept(
+        raw: Any) -> None:
+    """Concurrent upserts of one ``_id`` can fail with a duplicate key (the feed's head
+    did not exist yet, and each writer inserted it): an append still succeeds."""
+    from blazing.history.mongo_board import Feed
+
+    rating = ratings.new_rating(UserId(user()), "name", "bigger_dice")
+    for attempt in range(10):  # each time a feed without a head
+        feed = Feed(raw[f"feed_{attempt}"])
+        await asyncio.gather(*(feed.append(rating) for _ in range(8)))
+        kept = {doc["_id"] async for doc in raw[f"feed_{attempt}"].find({})}
+        assert {f"feed:{n}" for n in range(1, 9)} <= kept
+        assert 1 <= await feed.head() <= 8

@@ -32,6 +32,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 from blazing import accounting
 from blazing.errors import DependencyUnavailable, ServerFault
 from blazing.history.base import GameRecord
+from blazing.history.mongo_docs import Document, put_by_id
 from blazing.history.mongo_records import MongoRecords
 from blazing.ids import UserId
 from blazing.records.cursor import BoardCursor, HistoryCursor
@@ -51,8 +52,6 @@ REPLY_TIMEOUT_MS = 10_000
 # so any such inner array is stored wrapped in a one-field document and unwrapped on
 # reading, on every server, so documents look the same on FerretDB and mongod.
 ARRAY_FIELD = "__array__"
-
-Document = dict[str, Any]
 
 
 @contextlib.contextmanager
@@ -158,7 +157,7 @@ class MongoHistory:
                 old_id = doc.pop("_id")
                 key = doc.get("game_id") or doc["room_id"]
                 # Moved as stored (not decoded and encoded again), then its lines.
-                await self._games.replace_one({"_id": key}, doc, upsert=True)
+                await put_by_id(self._games, key, doc)
                 await self._records.write_lines(_record(doc))
                 await self._games.delete_one({"_id": old_id})
         with contextlib.suppress(DuplicateKeyError):
@@ -170,12 +169,7 @@ class MongoHistory:
         doc = _document(game)
         doc["_id"] = game.key
         with _unavailable_on_error("record"):
-            try:
-                await self._games.replace_one({"_id": game.key}, doc, upsert=True)
-            except DuplicateKeyError:
-                # Two upserts of one new game raced and the other inserted first;
-                # now the document exists, so this one replaces it.
-                await self._games.replace_one({"_id": game.key}, doc, upsert=True)
+            await put_by_id(self._games, game.key, doc)
             await self._records.write_lines(game)
         accounting.history_written()
 

@@ -26,10 +26,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from blazing.errors import ServerFault
+from blazing.history.mongo_docs import Document, put_by_id
 from blazing.records.cursor import BoardCursor
 from blazing.records.model import Rating
 
-Document = dict[str, Any]
 FEED_KEPT = 200_000
 RELOAD_OVERLAP = 1_000  # entries read again after a load (a writer may lag its head)
 HEAD_CHECK_SECONDS = 5.0
@@ -62,7 +62,7 @@ class Feed:
             except DuplicateKeyError:
                 n += 1  # taken by another writer (or the head lagged): the next one
                 continue
-            await self._feed.replace_one({"_id": "head"}, {"n": n}, upsert=True)
+            await put_by_id(self._feed, "head", {"n": n})
             if n > FEED_KEPT:
                 await self._feed.delete_one({"_id": f"feed:{n - FEED_KEPT}"})
             return

@@ -34,7 +34,6 @@ the feed entry follows the view, and is written again by a retry.
 
 import asyncio
 from datetime import datetime
-from typing import Any
 
 import msgspec
 from pymongo import ASCENDING, DESCENDING
@@ -46,12 +45,12 @@ from blazing.errors import ServerFault
 from blazing.games import registry
 from blazing.history.base import GameRecord, player_games
 from blazing.history.mongo_board import BoardCache, Feed, rating_from
+from blazing.history.mongo_docs import Document, put_by_id
 from blazing.ids import UserId
 from blazing.records import ratings
 from blazing.records.cursor import BoardCursor, HistoryCursor
 from blazing.records.model import Outcome, PlayerGame, RatedGame, Rating, RatingChange, RatingUpdate
 
-Document = dict[str, Any]
 MAX_ATTEMPTS = 32
 
 
@@ -153,8 +152,7 @@ class MongoRecords:
                 await self._lines.insert_one(lines_document(user, version + 1, kept))
             except DuplicateKeyError:
                 continue  # another writer added a line first: read again
-            await self._lines.replace_one({"_id": str(user)}, {"v": version + 1},
-                                          upsert=True)
+            await put_by_id(self._lines, str(user), {"v": version + 1})
             if version > 1:
                 await self._lines.delete_one({"_id": f"{user}:{version - 1}"})
             return
@@ -262,10 +260,7 @@ class MongoRecords:
 
     async def _write_view(self, rating: Rating) -> None:
         doc = _rating_doc(rating)
-        try:
-            await self._ratings.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-        except DuplicateKeyError:  # two first upserts raced: now it exists
-            await self._ratings.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        await put_by_id(self._ratings, doc["_id"], doc)
 
     async def leaderboard(self, game_type: str, limit: int,
                           after: BoardCursor | None) -> list[Rating]:
